@@ -1,0 +1,63 @@
+import Synchronization
+
+/// The pending outcome of one publish: settled by the broker's `basic.ack` (success), `basic.nack`, a
+/// `basic.return` of a mandatory message, channel or connection loss, its deadline, or cancellation of the waiter.
+///
+/// Returned by ``Channel/publishWithDeferredConfirm(_:exchange:routingKey:properties:mandatory:timeout:)`` so a
+/// caller can keep many publishes in flight and await them later (a sliding window). Thread-safe: settled once,
+/// by whichever comes first; `wait()` may be called from any task, any number of times.
+public final class Confirmation: Sendable {
+    private enum State {
+        case pending(waiters: [CheckedContinuation<Void, any Error>])
+        case settled(Result<Void, any Error>)
+    }
+
+    private let state = Mutex<State>(.pending(waiters: []))
+    /// When the I/O thread gives up on the confirm (``AMQPError/confirmTimeout``), if a timeout was given.
+    let deadline: ContinuousClock.Instant?
+
+    init(deadline: ContinuousClock.Instant?) {
+        self.deadline = deadline
+    }
+
+    /// Whether the outcome is known.
+    public var isSettled: Bool {
+        state.withLock { if case .settled = $0 { true } else { false } }
+    }
+
+    /// Waits for the broker's answer. Returns when the message was confirmed; throws ``AMQPError`` otherwise
+    /// (`publishNacked`, `publishReturned`, `channelClosed`, `connectionLost`, `confirmTimeout`), or
+    /// `CancellationError` if the waiting task is cancelled (the message may still be confirmed later).
+    public func wait() async throws {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let result: Result<Void, any Error>? = state.withLock { state in
+                    switch state {
+                    case .settled(let result):
+                        return result
+                    case .pending(var waiters):
+                        waiters.append(continuation)
+                        state = .pending(waiters: waiters)
+                        return nil
+                    }
+                }
+                if let result { continuation.resume(with: result) }
+            }
+        } onCancel: {
+            settle(.failure(CancellationError()))
+        }
+    }
+
+    /// Settles the outcome if it is still open; later calls are ignored. Returns whether this call settled it.
+    @discardableResult
+    func settle(_ result: Result<Void, any Error>) -> Bool {
+        let waiters: [CheckedContinuation<Void, any Error>]? = state.withLock { state in
+            guard case .pending(let waiters) = state else { return nil }
+            state = .settled(result)
+            return waiters
+        }
+        guard let waiters else { return false }
+        for waiter in waiters { waiter.resume(with: result) }
+        return true
+    }
+}

@@ -1,0 +1,31 @@
+/// The deliveries of one `basic.consume`, as an `AsyncSequence`.
+///
+/// Created by ``Channel/consume(queue:prefetch:exclusive:arguments:consumerTag:)``. Iterate it from one task.
+/// Deliveries are buffered (at most the channel's prefetch count, since they are unacknowledged). Across a
+/// connection recovery the consumer is registered again and the sequence simply continues; deliveries received
+/// before the loss can no longer be acked (they are redelivered). The sequence ends with an error when the broker
+/// cancels the consumer or closes its channel, and ends normally after ``cancel()`` or when the connection is
+/// closed. Ending the iteration (or dropping the consumer) cancels it on the broker.
+public struct Consumer: AsyncSequence, Sendable {
+    public typealias Element = Delivery
+    public typealias AsyncIterator = AsyncThrowingStream<Delivery, any Error>.Iterator
+
+    /// The consumer tag (stable across recoveries).
+    public let tag: String
+    /// The queue consumed from.
+    public let queue: String
+
+    let stream: AsyncThrowingStream<Delivery, any Error>
+    let channel: Channel
+
+    /// Starts iteration.
+    public func makeAsyncIterator() -> AsyncIterator {
+        stream.makeAsyncIterator()
+    }
+
+    /// Cancels the consumer on the broker (`basic.cancel`) and ends the sequence once buffered deliveries are read.
+    /// Unacknowledged deliveries stay unacknowledged until settled or the channel closes.
+    public func cancel() async throws {
+        try await channel.cancelConsumer(tag: tag)
+    }
+}

@@ -1,0 +1,244 @@
+internal import CRabbitMQ
+import DequeModule
+import Logging
+import Synchronization
+
+extension IOLoop {
+    /// Runs one command on the I/O thread.
+    func execute(_ command: Command) {
+        switch command {
+        case .close(let done):
+            closeWaiters.append(done)
+            exitRequested = true
+            return
+        case .cancelConsumer(let channel, let tag, let done):
+            cancelConsumer(channel, tag: tag, done: done)
+            return
+        case .closeChannel(let channel, let done):
+            closeChannel(channel)
+            done.resume()
+            return
+        default:
+            break
+        }
+        guard let conn else {
+            reject(command, with: .connectionLost(reason: "not connected (recovering)"))
+            return
+        }
+        switch command {
+        case .openChannel(let channel, let prefetch, let done):
+            let state = ChannelState(channel: channel)
+            if let prefetch { state.prefetch = (prefetch, false) }
+            channels[channel.id] = state
+            do {
+                try openOnWire(state)
+                done.resume()
+            } catch {
+                channels[channel.id] = nil
+                done.resume(throwing: error)
+            }
+        case .rpc(let channel, let rpc, let done):
+            guard let state = usableChannel(channel, failing: { done.resume(throwing: $0) }) else { return }
+            do {
+                done.resume(returning: try perform(rpc, on: state))
+            } catch {
+                done.resume(throwing: error)
+            }
+        case .publish(let channel, let publishing):
+            guard let state = usableChannel(channel, failing: { publishing.confirmation.settle(.failure($0)) })
+            else { return }
+            if blocked.load(ordering: .relaxed) || !state.held.isEmpty || !state.hasRoom {
+                state.held.append(publishing)
+            } else {
+                send(publishing, on: state)
+            }
+        case .settle(let channel, let generation, let tag, let settlement):
+            guard let state = channels[channel.id], state.failure == nil,
+                channel.generation.load(ordering: .relaxed) == generation
+            else {
+                logger.debug("dropping stale acknowledgement", metadata: ["amqp.delivery_tag": "\(tag)"])
+                return
+            }
+            let rc: Int32
+            switch settlement {
+            case .ack(let multiple):
+                rc = amqp_basic_ack(conn, state.id, tag, multiple ? 1 : 0)
+            case .nack(let multiple, let requeue):
+                rc = amqp_basic_nack(conn, state.id, tag, multiple ? 1 : 0, requeue ? 1 : 0)
+            case .reject(let requeue):
+                rc = amqp_basic_reject(conn, state.id, tag, requeue ? 1 : 0)
+            }
+            if rc != AMQP_STATUS_OK.rawValue { connectionLost(Self.lossError(rc)) }
+        case .consume(let channel, let registration, let done):
+            guard let state = usableChannel(channel, failing: { done.resume(throwing: $0) }) else { return }
+            do {
+                try startConsumer(registration, on: state)
+                state.consumers[registration.tag] = registration
+                done.resume()
+            } catch {
+                done.resume(throwing: error)
+            }
+        case .close, .cancelConsumer, .closeChannel:
+            break
+        }
+    }
+
+    /// Fails a command that cannot run.
+    func reject(_ command: Command, with error: AMQPError) {
+        switch command {
+        case .openChannel(_, _, let done): done.resume(throwing: error)
+        case .rpc(_, _, let done): done.resume(throwing: error)
+        case .publish(_, let publishing): publishing.confirmation.settle(.failure(error))
+        case .consume(_, let registration, let done):
+            registration.continuation.finish()
+            done.resume(throwing: error)
+        case .cancelConsumer(_, _, let done): done?.resume()
+        case .closeChannel(_, let done): done.resume()
+        case .close(let done): closeWaiters.append(done)
+        case .settle: break
+        }
+    }
+
+    private func usableChannel(_ channel: Channel, failing: (AMQPError) -> Void) -> ChannelState? {
+        guard let state = channels[channel.id] else {
+            failing(.closed)
+            return nil
+        }
+        if let failure = state.failure {
+            failing(failure)
+            return nil
+        }
+        return state
+    }
+
+    // MARK: - Publishing
+
+    /// Writes one `basic.publish`; on a confirm channel registers it for its `basic.ack`.
+    func send(_ publishing: Publishing, on state: ChannelState) {
+        guard let conn, !publishing.confirmation.isSettled else { return }
+        if state.channel.confirmMode {
+            _ = state.tracker.register(publishing.confirmation)
+        }
+        var properties = scratch.properties(publishing.properties)
+        let exchange = scratch.bytes(publishing.exchange)
+        let routingKey = scratch.bytes(publishing.routingKey)
+        let rc = publishing.body.withUnsafeBytes { body in
+            amqp_basic_publish(
+                conn, state.id, exchange, routingKey, publishing.mandatory ? 1 : 0, 0, &properties,
+                amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
+        }
+        scratch.reset()
+        guard rc == AMQP_STATUS_OK.rawValue else {
+            publishing.confirmation.settle(.failure(Self.lossError(rc)))
+            connectionLost(Self.lossError(rc))
+            return
+        }
+        if !state.channel.confirmMode {
+            publishing.confirmation.settle(.success(()))
+        }
+    }
+
+    /// Sends held publishes while the window has room and the connection is not blocked.
+    func flushHeldPublishes() {
+        guard !blocked.load(ordering: .relaxed) else { return }
+        for state in channels.values where !state.held.isEmpty {
+            while conn != nil, state.hasRoom, let next = state.held.popFirst() {
+                send(next, on: state)
+            }
+        }
+    }
+
+    func hasDeadlines() -> Bool {
+        channels.values.contains { !$0.tracker.isEmpty || !$0.held.isEmpty }
+    }
+
+    /// Fails publishes whose deadline passed (every 100 ms at most).
+    func scanDeadlinesIfDue() {
+        let now = ContinuousClock.now
+        guard now - lastDeadlineScan >= .milliseconds(100) else { return }
+        lastDeadlineScan = now
+        for state in channels.values {
+            state.tracker.forEach { confirmation in
+                if let deadline = confirmation.deadline, deadline <= now {
+                    confirmation.settle(.failure(AMQPError.confirmTimeout))
+                }
+            }
+            for publishing in state.held {
+                if let deadline = publishing.confirmation.deadline, deadline <= now {
+                    publishing.confirmation.settle(.failure(AMQPError.confirmTimeout))
+                }
+            }
+        }
+    }
+
+    // MARK: - Consumers and channels
+
+    func startConsumer(_ registration: ConsumerRegistration, on state: ChannelState) throws {
+        guard let conn else { throw AMQPError.connectionLost(reason: "not connected") }
+        defer { scratch.reset() }
+        _ = amqp_basic_consume(
+            conn, state.id, scratch.bytes(registration.queue), scratch.bytes(registration.tag), 0, 0,
+            registration.exclusive ? 1 : 0, scratch.table(registration.arguments))
+        try checkReply(channel: state.id, state: state)
+        logger.debug(
+            "consumer started", metadata: ["amqp.queue": "\(registration.queue)", "amqp.consumer": "\(registration.tag)"])
+    }
+
+    private func cancelConsumer(_ channel: Channel, tag: String, done: CheckedContinuation<Void, any Error>?) {
+        guard let state = channels[channel.id], let registration = state.consumers.removeValue(forKey: tag) else {
+            done?.resume()
+            return
+        }
+        var failure: (any Error)?
+        if let conn, state.failure == nil {
+            _ = amqp_basic_cancel(conn, state.id, scratch.bytes(tag))
+            scratch.reset()
+            do { try checkReply(channel: state.id, state: state) } catch { failure = error }
+        }
+        registration.continuation.finish()
+        if let failure { done?.resume(throwing: failure) } else { done?.resume() }
+    }
+
+    private func closeChannel(_ channel: Channel) {
+        guard let state = channels.removeValue(forKey: channel.id) else { return }
+        if let conn, state.failure == nil {
+            _ = amqp_channel_close(conn, state.id, AMQP_REPLY_SUCCESS)
+        }
+        failChannel(state, with: .closed, endConsumers: nil)
+    }
+
+    /// Opens the channel on the wire and restores confirm mode and qos. I/O thread only.
+    func openOnWire(_ state: ChannelState) throws {
+        guard let conn else { throw AMQPError.connectionLost(reason: "not connected") }
+        _ = amqp_channel_open(conn, state.id)
+        try checkReply(channel: state.id, state: nil)
+        if state.channel.confirmMode {
+            _ = amqp_confirm_select(conn, state.id)
+            try checkReply(channel: state.id, state: nil)
+        }
+        if let prefetch = state.prefetch {
+            _ = amqp_basic_qos(conn, state.id, 0, prefetch.count, prefetch.global ? 1 : 0)
+            try checkReply(channel: state.id, state: nil)
+        }
+        state.failure = nil
+    }
+
+    /// Settles everything outstanding on a channel and bumps its generation so old delivery tags are never acked.
+    /// `endConsumers`: `nil` ends consumer streams normally, an error ends them with it; consumers are kept (to be
+    /// registered again) only when the caller handles that itself.
+    func failChannel(_ state: ChannelState, with error: AMQPError, endConsumers: AMQPError?, keepConsumers: Bool = false) {
+        state.channel.generation.add(1, ordering: .releasing)
+        state.content = nil
+        for confirmation in state.tracker.reset() { confirmation.settle(.failure(error)) }
+        while let publishing = state.held.popFirst() { publishing.confirmation.settle(.failure(error)) }
+        guard !keepConsumers else { return }
+        for registration in state.consumers.values {
+            if let endConsumers {
+                registration.continuation.finish(throwing: endConsumers)
+            } else {
+                registration.continuation.finish()
+            }
+        }
+        state.consumers.removeAll()
+    }
+}

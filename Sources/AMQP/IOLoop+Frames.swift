@@ -1,0 +1,154 @@
+internal import CRabbitMQ
+import Glibc
+import DequeModule
+import Logging
+import Synchronization
+
+extension IOLoop {
+    /// Reads and dispatches every frame that is already available, without blocking (at most a few thousand, so
+    /// commands such as acks are not starved). A zero-timeout read also sends a heartbeat when one is due and
+    /// reports a missed broker heartbeat as an error.
+    func readAvailableFrames() {
+        var frame = amqp_frame_t()
+        var zero = timeval(tv_sec: 0, tv_usec: 0)
+        var count = 0
+        while let conn, count < 4096 {
+            let rc = amqp_simple_wait_frame_noblock(conn, &frame, &zero)
+            if rc == AMQP_STATUS_TIMEOUT.rawValue { break }
+            guard rc == AMQP_STATUS_OK.rawValue else {
+                connectionLost(Self.lossError(rc))
+                return
+            }
+            dispatch(frame)
+            count += 1
+        }
+        if let conn { amqp_maybe_release_buffers(conn) }
+    }
+
+    private func dispatch(_ frame: amqp_frame_t) {
+        switch Int32(frame.frame_type) {
+        case AMQP_FRAME_METHOD:
+            handleMethod(frame.payload.method, channel: frame.channel)
+        case AMQP_FRAME_HEADER:
+            guard let state = channels[frame.channel], var content = state.content, !content.headerSeen else { return }
+            content.headerSeen = true
+            content.bodySize = Int(frame.payload.properties.body_size)
+            if let decoded = frame.payload.properties.decoded {
+                content.properties = CDecoding.properties(
+                    decoded.assumingMemoryBound(to: amqp_basic_properties_t.self).pointee)
+            }
+            content.body.reserveCapacity(content.bodySize)
+            state.content = content
+            if content.bodySize == 0 { completeContent(on: state) }
+        case AMQP_FRAME_BODY:
+            guard let state = channels[frame.channel], state.content != nil else { return }
+            let fragment = frame.payload.body_fragment
+            if fragment.len > 0, let base = fragment.bytes {
+                state.content!.body.append(
+                    contentsOf: UnsafeRawBufferPointer(start: base, count: fragment.len))
+            }
+            if state.content!.body.count >= state.content!.bodySize { completeContent(on: state) }
+        default:
+            break
+        }
+    }
+
+    private func handleMethod(_ method: amqp_method_t, channel id: UInt16) {
+        let decoded = method.decoded
+        switch method.id {
+        case MethodID.basicDeliver:
+            guard let state = channels[id], let decoded else { return }
+            let deliver = decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
+            state.content = .init(
+                kind: .delivery(
+                    tag: deliver.delivery_tag, redelivered: deliver.redelivered != 0,
+                    exchange: CDecoding.string(deliver.exchange), routingKey: CDecoding.string(deliver.routing_key),
+                    consumerTag: CDecoding.string(deliver.consumer_tag)))
+        case MethodID.basicReturn:
+            guard let state = channels[id], let decoded else { return }
+            let returned = decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
+            state.content = .init(
+                kind: .returned(code: returned.reply_code, text: CDecoding.string(returned.reply_text)))
+        case MethodID.basicAck:
+            guard let state = channels[id], let decoded else { return }
+            let ack = decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
+            for (confirmation, outcome) in state.tracker.ack(ack.delivery_tag, multiple: ack.multiple != 0) {
+                switch outcome {
+                case .acked: confirmation.settle(.success(()))
+                case .nacked: confirmation.settle(.failure(AMQPError.publishNacked))
+                case .returned(let code, let text):
+                    confirmation.settle(.failure(AMQPError.publishReturned(code: code, text: text)))
+                }
+            }
+        case MethodID.basicNack:
+            guard let state = channels[id], let decoded else { return }
+            let nack = decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
+            for (confirmation, _) in state.tracker.nack(nack.delivery_tag, multiple: nack.multiple != 0) {
+                confirmation.settle(.failure(AMQPError.publishNacked))
+            }
+        case MethodID.basicCancel:
+            guard let state = channels[id], let decoded else { return }
+            let cancel = decoded.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee
+            let tag = CDecoding.string(cancel.consumer_tag)
+            if let registration = state.consumers.removeValue(forKey: tag) {
+                logger.info("broker cancelled consumer", metadata: ["amqp.consumer": "\(tag)"])
+                registration.continuation.finish(throwing: AMQPError.consumerCancelled(consumerTag: tag))
+            }
+        case MethodID.channelClose:
+            guard let decoded else { return }
+            let close = decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
+            let error = AMQPError.channelClosed(code: close.reply_code, text: CDecoding.string(close.reply_text))
+            serverClosedChannel(id, state: channels[id], error: error)
+        case MethodID.connectionClose:
+            guard let decoded else { return }
+            let close = decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+            serverClosedConnection(
+                .connectionClosed(code: close.reply_code, text: CDecoding.string(close.reply_text)))
+        case MethodID.connectionBlocked:
+            var reason = ""
+            if let decoded {
+                reason = CDecoding.string(decoded.assumingMemoryBound(to: amqp_connection_blocked_t.self).pointee.reason)
+            }
+            blocked.store(true, ordering: .relaxed)
+            logger.info("broker blocked the connection", metadata: ["reason": "\(reason)"])
+            events.emit(.blocked(reason: reason))
+        case MethodID.connectionUnblocked:
+            blocked.store(false, ordering: .relaxed)
+            logger.info("broker unblocked the connection")
+            events.emit(.unblocked)
+        case MethodID.channelFlow:
+            guard let conn, let decoded else { return }
+            let flow = decoded.assumingMemoryBound(to: amqp_channel_flow_t.self).pointee
+            var ok = amqp_channel_flow_ok_t(active: flow.active)
+            _ = amqp_send_method(conn, id, MethodID.channelFlowOK, &ok)
+        default:
+            logger.trace("ignoring method", metadata: ["amqp.method": "\(method.id)", "amqp.channel": "\(id)"])
+        }
+    }
+
+    private func completeContent(on state: ChannelState) {
+        guard let content = state.content else { return }
+        state.content = nil
+        switch content.kind {
+        case .returned(let code, let text):
+            if state.channel.confirmMode {
+                state.tracker.markReturned(code: code, text: text)
+            } else {
+                logger.info("message returned", metadata: ["amqp.reply_code": "\(code)", "reason": "\(text)"])
+            }
+        case .delivery(let tag, let redelivered, let exchange, let routingKey, let consumerTag):
+            guard let registration = state.consumers[consumerTag] else {
+                // Arrived after a local cancel: hand it back to the queue.
+                if let conn { _ = amqp_basic_reject(conn, state.id, tag, 1) }
+                return
+            }
+            let delivery = Delivery(
+                body: content.body, properties: content.properties, deliveryTag: tag, redelivered: redelivered,
+                exchange: exchange, routingKey: routingKey, consumerTag: consumerTag, channel: state.channel,
+                generation: state.channel.generation.load(ordering: .relaxed))
+            if case .terminated = registration.continuation.yield(delivery), let conn {
+                _ = amqp_basic_reject(conn, state.id, tag, 1)
+            }
+        }
+    }
+}

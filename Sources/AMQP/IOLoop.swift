@@ -1,0 +1,231 @@
+internal import CRabbitMQ
+import DequeModule
+import Foundation
+import Glibc
+import Logging
+import Synchronization
+
+/// The thread that owns one rabbitmq-c connection, and everything only that thread may touch.
+///
+/// Other threads talk to it through ``submit(_:)``: a mutex-protected inbox plus a pipe that wakes the thread
+/// only when it sleeps in `poll`. The thread runs commands in batches, reads every frame already available, and
+/// sleeps in `poll` on the socket and the pipe with a timeout short enough to send heartbeats on time.
+///
+/// `@unchecked Sendable`: the properties under "Shared" are `let`, `Mutex` or `Atomic`; every property under
+/// "I/O thread only" is read and written exclusively by the thread started in ``start(connected:)``.
+final class IOLoop: @unchecked Sendable {
+    struct Inbox {
+        var commands: [Command] = []
+        var sleeping = false
+        var accepting = true
+        var lastChannelID: UInt16 = 0
+        var consumerCount = 0
+    }
+
+    // MARK: Shared
+    let configuration: ConnectionConfiguration
+    let logger: Logger
+    let inbox = Mutex(Inbox())
+    /// Read and write ends of the wake-up pipe.
+    let wakeFD: Int32
+    let wakeWriteFD: Int32
+    let connected = Atomic<Bool>(false)
+    let blocked = Atomic<Bool>(false)
+    let currentEndpoint = Mutex<Endpoint?>(nil)
+    let events = EventHub()
+    let tagPrefix = "warren-\(UInt32.random(in: 0...UInt32.max))"
+
+    // MARK: I/O thread only
+    var conn: amqp_connection_state_t?
+    var channels: [UInt16: ChannelState] = [:]
+    var exchanges: [String: ExchangeRecord] = [:]
+    var queues: [String: QueueRecord] = [:]
+    var queueOrder: [String] = []
+    var exchangeOrder: [String] = []
+    var bindings: [BindingRecord] = []
+    let scratch = CScratch()
+    var endpointIndex = 0
+    var recoveryAttempt = 0
+    var nextRecovery: ContinuousClock.Instant?
+    var exitRequested = false
+    var closeWaiters: [CheckedContinuation<Void, Never>] = []
+    var lastDeadlineScan = ContinuousClock.now
+    var heartbeatSeconds: Int = 0
+
+    init(configuration: ConnectionConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        var fds: [Int32] = [-1, -1]
+        let rc = pipe(&fds)
+        precondition(rc == 0, "pipe failed: \(errno)")
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeFD = fds[0]
+        wakeWriteFD = fds[1]
+    }
+
+    deinit {
+        close(wakeFD)
+        close(wakeWriteFD)
+    }
+
+    /// Starts the I/O thread; `connected` resumes after the first connection attempt round.
+    func start(connected: CheckedContinuation<Void, any Error>) {
+        let thread = Thread { [self] in
+            run(connected: connected)
+        }
+        thread.name = "amqp-io"
+        thread.start()
+    }
+
+    // MARK: - Inbox
+
+    /// Hands a command to the I/O thread. Returns `false` once the loop has stopped accepting (closed).
+    func submit(_ command: Command) -> Bool {
+        let wake: Bool? = inbox.withLock { inbox in
+            guard inbox.accepting else { return nil }
+            inbox.commands.append(command)
+            defer { inbox.sleeping = false }
+            return inbox.sleeping
+        }
+        guard let wake else { return false }
+        if wake { wakeUp() }
+        return true
+    }
+
+    func wakeUp() {
+        var one: UInt8 = 1
+        _ = write(wakeWriteFD, &one, 1)
+    }
+
+    func allocateChannelID() -> UInt16? {
+        inbox.withLock { inbox in
+            guard inbox.accepting, inbox.lastChannelID < 2000 else { return nil }
+            inbox.lastChannelID += 1
+            return inbox.lastChannelID
+        }
+    }
+
+    func makeConsumerTag() -> String {
+        let n = inbox.withLock { inbox in
+            inbox.consumerCount += 1
+            return inbox.consumerCount
+        }
+        return "\(tagPrefix)-\(n)"
+    }
+
+    /// Called from `Connection.deinit`: asks the thread to close without waiting.
+    func closeWithoutWaiting() {
+        let wake: Bool = inbox.withLock { inbox in
+            guard inbox.accepting else { return false }
+            inbox.accepting = false
+            return true
+        }
+        if wake { wakeUp() }
+    }
+
+    // MARK: - The loop
+
+    private func run(connected: CheckedContinuation<Void, any Error>) {
+        do {
+            try connectToAnyEndpoint()
+            connected.resume()
+        } catch {
+            inbox.withLock { $0.accepting = false }
+            connected.resume(throwing: error)
+            events.finish()
+            return
+        }
+        while !exitRequested {
+            let commands = takeCommands()
+            for command in commands { execute(command) }
+            if exitRequested { break }
+            if conn != nil {
+                readAvailableFrames()
+            }
+            if conn != nil {
+                flushHeldPublishes()
+                scanDeadlinesIfDue()
+            } else if !exitRequested {
+                recoverIfDue()
+            }
+            if exitRequested { break }
+            sleepUntilWork()
+        }
+        shutdown()
+    }
+
+    private func takeCommands() -> [Command] {
+        let (commands, accepting) = inbox.withLock { inbox -> ([Command], Bool) in
+            var taken: [Command] = []
+            swap(&taken, &inbox.commands)
+            return (taken, inbox.accepting)
+        }
+        if !accepting && commands.isEmpty && closeWaiters.isEmpty {
+            // Dropped without close(): close now.
+            exitRequested = true
+        }
+        return commands
+    }
+
+    private func sleepUntilWork() {
+        let hasWork = inbox.withLock { inbox -> Bool in
+            if !inbox.commands.isEmpty || !inbox.accepting { return true }
+            inbox.sleeping = true
+            return false
+        }
+        if hasWork { return }
+        defer { inbox.withLock { $0.sleeping = false } }
+        if let conn, amqp_frames_enqueued(conn) != 0 || amqp_data_in_buffer(conn) != 0 {
+            return
+        }
+        var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+        if let conn {
+            fds.append(pollfd(fd: amqp_get_sockfd(conn), events: Int16(POLLIN), revents: 0))
+        }
+        let timeout = pollTimeoutMilliseconds()
+        let ready = poll(&fds, nfds_t(fds.count), timeout)
+        if ready > 0 && fds[0].revents != 0 {
+            var drain = [UInt8](repeating: 0, count: 64)
+            while read(wakeFD, &drain, drain.count) > 0 {}
+        }
+    }
+
+    private func pollTimeoutMilliseconds() -> Int32 {
+        var timeout: Int64 = 1000
+        if conn != nil {
+            if heartbeatSeconds > 0 { timeout = min(timeout, max(50, Int64(heartbeatSeconds) * 1000 / 4)) }
+            if hasDeadlines() { timeout = min(timeout, 100) }
+        } else if let nextRecovery {
+            let remaining = ContinuousClock.now.duration(to: nextRecovery)
+            timeout = max(0, min(timeout, Int64(Backoff.seconds(remaining) * 1000)))
+        }
+        return Int32(timeout)
+    }
+
+    private func shutdown() {
+        if let conn {
+            logger.debug("closing AMQP connection")
+            _ = amqp_connection_close(conn, AMQP_REPLY_SUCCESS)
+            amqp_destroy_connection(conn)
+            self.conn = nil
+        }
+        connected.store(false, ordering: .relaxed)
+        let leftovers: [Command] = inbox.withLock { inbox in
+            inbox.accepting = false
+            var taken: [Command] = []
+            swap(&taken, &inbox.commands)
+            return taken
+        }
+        for state in channels.values {
+            failChannel(state, with: .closed, endConsumers: nil)
+        }
+        channels.removeAll()
+        for command in leftovers { reject(command, with: .closed) }
+        events.finish()
+        for waiter in closeWaiters { waiter.resume() }
+        closeWaiters.removeAll()
+    }
+}
