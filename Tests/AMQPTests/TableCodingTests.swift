@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+@testable import AMQP
+
+@Suite("Field tables and properties through rabbitmq-c's structures")
+struct TableCodingTests {
+    @Test func tableRoundTrip() {
+        let table: FieldTable = [
+            "x-queue-type": "quorum",
+            "x-delivery-limit": 5,
+            "x-max-length": .int32(1000),
+            "flag": true,
+            "ratio": 0.5,
+            "small": .int8(-3),
+            "unsigned": .uint16(65000),
+            "bin": .bytes([0xFF, 0x00, 0xFE]),
+            "when": .timestamp(1_700_000_000),
+            "nested": ["a": 1, "b": ["deep": "yes"]],
+            "list": [1, "two", false],
+            "dec": .decimal(decimals: 2, value: 12345),
+            "nothing": .void,
+        ]
+        let scratch = CScratch()
+        let decoded = CDecoding.table(scratch.table(table))
+        #expect(decoded == table)
+    }
+
+    @Test func emptyTable() {
+        let scratch = CScratch()
+        #expect(CDecoding.table(scratch.table([:])).isEmpty)
+        #expect(CDecoding.table(scratch.table(nil)).isEmpty)
+    }
+
+    @Test func propertiesRoundTrip() {
+        let properties = BasicProperties(
+            contentType: "application/cloudevents+json", contentEncoding: "identity",
+            headers: ["traceparent": "00-abc-def-01", "x-warren-attempt": 2], deliveryMode: .persistent,
+            priority: 4, correlationID: "corr", replyTo: "replies", expiration: "60000", messageID: "id-1",
+            timestamp: Date(timeIntervalSince1970: 1_700_000_000), type: "demo.work", userID: "guest", appID: "warren")
+        let scratch = CScratch()
+        #expect(CDecoding.properties(scratch.properties(properties)) == properties)
+        #expect(CDecoding.properties(scratch.properties(BasicProperties())) == BasicProperties())
+    }
+
+    @Test func literalParsingForCommandLineArguments() {
+        #expect(FieldValue(parsing: "42") == .int64(42))
+        #expect(FieldValue(parsing: "true") == .bool(true))
+        #expect(FieldValue(parsing: "quorum") == .string("quorum"))
+        #expect(FieldValue.int32(7).intValue == 7)
+    }
+}
