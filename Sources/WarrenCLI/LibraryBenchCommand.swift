@@ -1,0 +1,64 @@
+import AMQP
+import ArgumentParser
+import DequeModule
+import Foundation
+
+/// `warren bench library`: Warren's `AMQP` against the in-repo raw C rabbitmq-c loop, same broker, same run.
+struct LibraryBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "library",
+        abstract: "Publish-with-confirms and consume-with-acks: Warren's AMQP vs the raw C loop, interleaved.",
+        discussion: """
+            Every scenario runs each client in turn (order alternating per round) against the same broker and \
+            reports medians over the rounds: msgs/s, client CPU µs per message, the broker's CPU (cores) and \
+            Warren/raw-C ratios. Build the raw C loop first: make rawc. Use a release build of warren.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Messages per run.") var count = 50_000
+    @Option(help: "Body size in bytes.") var size = 256
+    @Option(help: "Publish windows (unconfirmed in flight), comma-separated.") var windows = "100,1000"
+    @Option(help: "Consumer prefetch counts, comma-separated.") var prefetches = "50,500"
+    @Option(help: "Ack every K messages (1 = per message; K>1 = multiple), comma-separated.") var ackEvery = "1,50"
+    @Option(help: "Queue types, comma-separated (classic, quorum).") var queueTypes = "classic,quorum"
+    @Option(help: "Rounds; medians are reported.") var rounds = 3
+    @Option(help: "Path of the raw C loop binary.") var rawc = "Benchmarks/rawc/rawc"
+    @Option(help: "PID of the broker's beam.smp, to report its CPU (e.g. $(scripts/broker pid)).") var brokerPid: Int32?
+    @Option(help: "Also write the results as JSON here.") var json: String?
+
+    func run() async throws {
+        guard FileManager.default.isExecutableFile(atPath: rawc) else {
+            throw CLIError("raw C loop not found at \(rawc): build it with `make rawc`", code: 64)
+        }
+        let configuration = try connection.configuration()
+        let url = connection.url ?? ProcessInfo.processInfo.environment["AMQP_URL"] ?? ""
+        let bench = LibraryBenchmark(
+            configuration: configuration, url: url, rawcPath: rawc, count: count, size: size,
+            brokerPID: brokerPid)
+        var scenarios: [LibraryBenchmark.Scenario] = []
+        for queueType in list(queueTypes) {
+            for window in list(windows).compactMap(Int.init) {
+                scenarios.append(.init(operation: .publish(window: window), queueType: queueType))
+            }
+            for prefetch in list(prefetches).compactMap(Int.init) {
+                for every in list(ackEvery).compactMap(Int.init) {
+                    scenarios.append(.init(operation: .consume(prefetch: prefetch, ackEvery: every), queueType: queueType))
+                }
+            }
+        }
+        try await Self.reportingErrors {
+            let results = try await bench.run(scenarios: scenarios, rounds: rounds)
+            print(LibraryBenchmark.table(results))
+            if let json {
+                let data = try JSONSerialization.data(
+                    withJSONObject: results.map(\.json), options: [.prettyPrinted, .sortedKeys])
+                try data.write(to: URL(fileURLWithPath: json))
+                FileHandle.standardError.write(Data("bench: results written to \(json)\n".utf8))
+            }
+        }
+    }
+
+    private func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
