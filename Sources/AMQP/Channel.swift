@@ -148,7 +148,7 @@ public final class Channel: Sendable {
     ) async throws -> Consumer {
         if let prefetch { try await qos(prefetchCount: prefetch) }
         let tag = consumerTag ?? loop.makeConsumerTag()
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: Delivery.self)
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Delivery].self)
         let registration = ConsumerRegistration(
             tag: tag, queue: queue, exclusive: exclusive, arguments: arguments, continuation: continuation)
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in

@@ -23,6 +23,12 @@ final class ChannelState {
     var held: Deque<Publishing> = []
     var consumers: [String: ConsumerRegistration] = [:]
     var content: PendingContent?
+    /// Deliveries received in the current read pass, per consumer tag; handed over in one batch at its end.
+    var ready: [String: [Delivery]] = [:]
+    /// The last exchange, routing key and consumer tag seen, so repeated values are not allocated again.
+    var exchangeCache = StringCache()
+    var routingKeyCache = StringCache()
+    var consumerTagCache = StringCache()
     /// Set when the channel could not be reopened after a server close; operations fail with it.
     var failure: AMQPError?
 

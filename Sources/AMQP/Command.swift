@@ -45,7 +45,7 @@ struct ConsumerRegistration: Sendable {
     var queue: String
     var exclusive: Bool
     var arguments: FieldTable
-    var continuation: AsyncThrowingStream<Delivery, any Error>.Continuation
+    var continuation: AsyncThrowingStream<[Delivery], any Error>.Continuation
 }
 
 /// A declared exchange, replayed after recovery.

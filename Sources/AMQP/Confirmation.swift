@@ -29,6 +29,11 @@ public final class Confirmation: Sendable {
     /// (`publishNacked`, `publishReturned`, `channelClosed`, `connectionLost`, `confirmTimeout`), or
     /// `CancellationError` if the waiting task is cancelled (the message may still be confirmed later).
     public func wait() async throws {
+        // Fast path: confirms arrive in batches, so the outcome is often known already; no suspension then.
+        let known: Result<Void, any Error>? = state.withLock { state in
+            if case .settled(let result) = state { result } else { nil }
+        }
+        if let known { return try known.get() }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let result: Result<Void, any Error>? = state.withLock { state in

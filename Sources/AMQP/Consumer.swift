@@ -8,19 +8,39 @@
 /// closed. Ending the iteration (or dropping the consumer) cancels it on the broker.
 public struct Consumer: AsyncSequence, Sendable {
     public typealias Element = Delivery
-    public typealias AsyncIterator = AsyncThrowingStream<Delivery, any Error>.Iterator
+
+    /// Iterates deliveries. The I/O thread hands them over in batches (all that arrived in one read), so a busy
+    /// consumer task is woken once per batch rather than once per message.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<[Delivery], any Error>.Iterator
+        var batch: [Delivery] = []
+        var index = 0
+
+        /// The next delivery, `nil` when the consumer ended normally; throws when the broker cancelled it or
+        /// closed its channel.
+        public mutating func next() async throws -> Delivery? {
+            if index < batch.count {
+                defer { index += 1 }
+                return batch[index]
+            }
+            guard let next = try await base.next(), !next.isEmpty else { return nil }
+            batch = next
+            index = 1
+            return next[0]
+        }
+    }
 
     /// The consumer tag (stable across recoveries).
     public let tag: String
     /// The queue consumed from.
     public let queue: String
 
-    let stream: AsyncThrowingStream<Delivery, any Error>
+    let stream: AsyncThrowingStream<[Delivery], any Error>
     let channel: Channel
 
     /// Starts iteration.
     public func makeAsyncIterator() -> AsyncIterator {
-        stream.makeAsyncIterator()
+        AsyncIterator(base: stream.makeAsyncIterator())
     }
 
     /// Cancels the consumer on the broker (`basic.cancel`) and ends the sequence once buffered deliveries are read.

@@ -229,6 +229,7 @@ extension IOLoop {
     func failChannel(_ state: ChannelState, with error: AMQPError, endConsumers: AMQPError?, keepConsumers: Bool = false) {
         state.channel.generation.add(1, ordering: .releasing)
         state.content = nil
+        state.ready.removeAll()
         for confirmation in state.tracker.reset() { confirmation.settle(.failure(error)) }
         while let publishing = state.held.popFirst() { publishing.confirmation.settle(.failure(error)) }
         guard !keepConsumers else { return }

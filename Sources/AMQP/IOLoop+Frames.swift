@@ -23,6 +23,21 @@ extension IOLoop {
             count += 1
         }
         if let conn { amqp_maybe_release_buffers(conn) }
+        handOverDeliveries()
+    }
+
+    /// Yields each consumer's deliveries from this read pass as one batch; a consumer whose iteration ended
+    /// gets them rejected back to the queue.
+    private func handOverDeliveries() {
+        for state in channels.values where !state.ready.isEmpty {
+            for (tag, batch) in state.ready {
+                guard let registration = state.consumers[tag] else { continue }
+                if case .terminated = registration.continuation.yield(batch), let conn {
+                    for delivery in batch { _ = amqp_basic_reject(conn, state.id, delivery.deliveryTag, 1) }
+                }
+            }
+            state.ready.removeAll(keepingCapacity: true)
+        }
     }
 
     private func dispatch(_ frame: amqp_frame_t) {
@@ -62,8 +77,9 @@ extension IOLoop {
             state.content = .init(
                 kind: .delivery(
                     tag: deliver.delivery_tag, redelivered: deliver.redelivered != 0,
-                    exchange: CDecoding.string(deliver.exchange), routingKey: CDecoding.string(deliver.routing_key),
-                    consumerTag: CDecoding.string(deliver.consumer_tag)))
+                    exchange: state.exchangeCache.string(deliver.exchange),
+                    routingKey: state.routingKeyCache.string(deliver.routing_key),
+                    consumerTag: state.consumerTagCache.string(deliver.consumer_tag)))
         case MethodID.basicReturn:
             guard let state = channels[id], let decoded else { return }
             let returned = decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
@@ -137,7 +153,7 @@ extension IOLoop {
                 logger.info("message returned", metadata: ["amqp.reply_code": "\(code)", "reason": "\(text)"])
             }
         case .delivery(let tag, let redelivered, let exchange, let routingKey, let consumerTag):
-            guard let registration = state.consumers[consumerTag] else {
+            guard state.consumers[consumerTag] != nil else {
                 // Arrived after a local cancel: hand it back to the queue.
                 if let conn { _ = amqp_basic_reject(conn, state.id, tag, 1) }
                 return
@@ -146,9 +162,7 @@ extension IOLoop {
                 body: content.body, properties: content.properties, deliveryTag: tag, redelivered: redelivered,
                 exchange: exchange, routingKey: routingKey, consumerTag: consumerTag, channel: state.channel,
                 generation: state.channel.generation.load(ordering: .relaxed))
-            if case .terminated = registration.continuation.yield(delivery), let conn {
-                _ = amqp_basic_reject(conn, state.id, tag, 1)
-            }
+            state.ready[consumerTag, default: []].append(delivery)
         }
     }
 }

@@ -181,15 +181,17 @@ final class IOLoop: @unchecked Sendable {
         if let conn, amqp_frames_enqueued(conn) != 0 || amqp_data_in_buffer(conn) != 0 {
             return
         }
-        var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-        if let conn {
-            fds.append(pollfd(fd: amqp_get_sockfd(conn), events: Int16(POLLIN), revents: 0))
-        }
+        var fds = (
+            pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: conn.map { amqp_get_sockfd($0) } ?? -1, events: Int16(POLLIN), revents: 0)
+        )
         let timeout = pollTimeoutMilliseconds()
-        let ready = poll(&fds, nfds_t(fds.count), timeout)
-        if ready > 0 && fds[0].revents != 0 {
-            var drain = [UInt8](repeating: 0, count: 64)
-            while read(wakeFD, &drain, drain.count) > 0 {}
+        let ready = withUnsafeMutableBytes(of: &fds) { raw in
+            poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), conn == nil ? 1 : 2, timeout)
+        }
+        if ready > 0 && fds.0.revents != 0 {
+            var drain: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            while read(wakeFD, &drain, MemoryLayout.size(ofValue: drain)) > 0 {}
         }
     }
 
