@@ -51,12 +51,15 @@ extension IOLoop {
     /// Reopens channels (confirm mode, qos), declares the recorded topology again, and re-registers consumers.
     private func restore() throws {
         for id in channels.keys.sorted() {
+            logger.debug("recovery: reopening channel", metadata: ["amqp.channel": "\(id)"])
             try openOnWire(channels[id]!)
         }
+        logger.debug("recovery: declaring topology again")
         try replayTopology()
         for id in channels.keys.sorted() {
             let state = channels[id]!
             for registration in state.consumers.values {
+                logger.debug("recovery: consuming again", metadata: ["amqp.consumer": "\(registration.tag)"])
                 do {
                     try startConsumer(registration, on: state)
                 } catch let error as AMQPError where conn != nil {

@@ -1,0 +1,163 @@
+import AMQP
+import Foundation
+import Testing
+
+@Suite("Consuming with acknowledgements against a real broker")
+struct ConsumeTests {
+    private func prepared(_ name: String, count: Int, arguments: FieldTable = [:]) async throws
+        -> (Connection, Channel, String)
+    {
+        let connection = try await TestBroker.connect()
+        let channel = try await connection.openChannel(confirms: true)
+        let queue = TestBroker.unique(name)
+        try await channel.declareQueue(queue, arguments: arguments)
+        for i in 0..<count { try await channel.publish(Array("\(i)".utf8), routingKey: queue) }
+        return (connection, channel, queue)
+    }
+
+    @Test func prefetchBoundsUnacknowledgedDeliveries() async throws {
+        let (connection, channel, queue) = try await prepared("prefetch", count: 20)
+        let consumer = try await channel.consume(queue: queue, prefetch: 5)
+        var held: [Delivery] = []
+        var iterator = consumer.makeAsyncIterator()
+        for _ in 0..<5 { held.append(try #require(try await iterator.next())) }
+        // Without acks the broker sends nothing more: after a pause, the queue still holds the other 15 as ready.
+        try await Task.sleep(for: .milliseconds(300))
+        let admin = try await connection.openChannel()
+        #expect(try await admin.declareQueue(queue, passive: true).messageCount == 15)
+        for delivery in held { try delivery.ack() }
+        var rest = 0
+        while rest < 15, let delivery = try await iterator.next() {
+            try delivery.ack()
+            rest += 1
+        }
+        #expect(rest == 15)
+        try await admin.deleteQueue(queue)
+        await connection.close()
+    }
+
+    @Test func nackWithRequeueRedeliversWithTheFlagSet() async throws {
+        let (connection, channel, queue) = try await prepared("requeue", count: 1)
+        let consumer = try await channel.consume(queue: queue, prefetch: 1)
+        var iterator = consumer.makeAsyncIterator()
+        let first = try #require(try await iterator.next())
+        #expect(!first.redelivered)
+        try first.nack(requeue: true)
+        let second = try #require(try await iterator.next())
+        #expect(second.redelivered)
+        #expect(second.body == first.body)
+        try second.ack()
+        try await channel.deleteQueue(queue)
+        await connection.close()
+    }
+
+    @Test func multipleAckSettlesEarlierDeliveries() async throws {
+        let (connection, channel, queue) = try await prepared("multiple", count: 10)
+        let consumer = try await channel.consume(queue: queue, prefetch: 10)
+        var iterator = consumer.makeAsyncIterator()
+        var last: Delivery?
+        for _ in 0..<10 { last = try await iterator.next() }
+        try #require(last).ack(multiple: true)
+        try await consumer.cancel()
+        let admin = try await connection.openChannel()
+        #expect(await eventually { (try? await admin.declareQueue(queue, passive: true).messageCount) == 0 })
+        await channel.close()
+        #expect(try await admin.declareQueue(queue, passive: true).messageCount == 0, "nothing requeued")
+        try await admin.deleteQueue(queue)
+        await connection.close()
+    }
+
+    @Test func endingTheIterationCancelsTheConsumer() async throws {
+        let (connection, channel, queue) = try await prepared("endloop", count: 3)
+        do {
+            let consumer = try await channel.consume(queue: queue, prefetch: 10)
+            for try await delivery in consumer {
+                try delivery.ack()
+                break
+            }
+        }
+        let admin = try await connection.openChannel()
+        #expect(await eventually { (try? await admin.declareQueue(queue, passive: true).consumerCount) == 0 })
+        try await admin.deleteQueue(queue)
+        await connection.close()
+    }
+
+    @Test func deletingTheQueueCancelsTheConsumerWithAnError() async throws {
+        let (connection, channel, queue) = try await prepared("cancelnotify", count: 0)
+        let consumer = try await channel.consume(queue: queue)
+        let admin = try await connection.openChannel()
+        try await admin.deleteQueue(queue)
+        await #expect(throws: AMQPError.consumerCancelled(consumerTag: consumer.tag)) {
+            for try await _ in consumer {}
+        }
+        await connection.close()
+    }
+
+    @Test func acksFromAClosedChannelAreRefusedAsStale() async throws {
+        let (connection, channel, queue) = try await prepared("stale", count: 1)
+        let consumer = try await channel.consume(queue: queue, prefetch: 1)
+        var iterator = consumer.makeAsyncIterator()
+        let delivery = try #require(try await iterator.next())
+        // Make the broker close the channel (404), which the wrapper reopens.
+        await #expect(throws: AMQPError.self) {
+            try await channel.declareQueue(TestBroker.unique("missing"), passive: true)
+        }
+        #expect(throws: AMQPError.staleDelivery) { try delivery.ack() }
+        // The message went back to the queue when the channel closed; the reopened channel can consume it again.
+        let again = try await channel.consume(queue: queue, prefetch: 1)
+        var second = again.makeAsyncIterator()
+        let redelivered = try #require(try await second.next())
+        #expect(redelivered.redelivered)
+        try redelivered.ack()
+        try await channel.deleteQueue(queue)
+        await connection.close()
+    }
+
+    @Test func quorumQueueDeliveryLimitDeadLetters() async throws {
+        let connection = try await TestBroker.connect()
+        let channel = try await connection.openChannel(confirms: true)
+        let queue = TestBroker.unique("limited")
+        let dead = TestBroker.unique("dead")
+        try await channel.declareQueue(dead)
+        try await channel.declareQueue(
+            queue,
+            arguments: [
+                "x-queue-type": "quorum", "x-delivery-limit": 2, "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": .string(dead),
+            ])
+        try await channel.publish(Array("poison".utf8), routingKey: queue, properties: .persistent)
+        let consumer = try await channel.consume(queue: queue, prefetch: 1)
+        var counts: [Int?] = []
+        var iterator = consumer.makeAsyncIterator()
+        while counts.count < 3, let delivery = try await iterator.next() {
+            counts.append(delivery.deliveryCount)
+            try delivery.nack(requeue: true)
+        }
+        #expect(counts == [nil, 1, 2])
+        let deadConsumer = try await channel.consume(queue: dead)
+        var deadIterator = deadConsumer.makeAsyncIterator()
+        let deadLettered = try #require(try await deadIterator.next())
+        #expect(deadLettered.body == Array("poison".utf8))
+        #expect(deadLettered.properties.headers?["x-death"] != nil)
+        try deadLettered.ack()
+        try await consumer.cancel()
+        try await channel.deleteQueue(queue)
+        try await channel.deleteQueue(dead)
+        await connection.close()
+    }
+
+    @Test func idleConnectionSurvivesThreeHeartbeatIntervals() async throws {
+        let connection = try await TestBroker.connect(heartbeat: .seconds(1))
+        let events = connection.events()
+        let channel = try await connection.openChannel(confirms: true)
+        let queue = TestBroker.unique("idle")
+        try await channel.declareQueue(queue, autoDelete: true)
+        try await Task.sleep(for: .milliseconds(3500))
+        try await channel.publish([1], routingKey: queue)
+        #expect(connection.isConnected)
+        await connection.close()
+        var seen: [ConnectionEvent] = []
+        for await event in events { seen.append(event) }
+        #expect(seen == [.closed], "no disconnect while idle")
+    }
+}
