@@ -19,6 +19,8 @@ final class ChannelState {
     let channel: Channel
     var prefetch: (count: UInt16, global: Bool)?
     var tracker = ConfirmTracker<Confirmation>()
+    /// Acks collected during a batch of commands, coalesced when they are sent.
+    var acks = AckCoalescer()
     /// Publishes waiting for room in the confirm window or for the connection to be unblocked.
     var held: Deque<Publishing> = []
     var consumers: [String: ConsumerRegistration] = [:]

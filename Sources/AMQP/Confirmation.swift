@@ -12,7 +12,7 @@ public final class Confirmation: Sendable {
         case settled(Result<Void, any Error>)
     }
 
-    private let state = Mutex<State>(.pending(waiters: []))
+    private let state = LockedValue<State>(.pending(waiters: []))
     /// When the I/O thread gives up on the confirm (``AMQPError/confirmTimeout``), if a timeout was given.
     let deadline: ContinuousClock.Instant?
 

@@ -12,9 +12,11 @@ extension IOLoop {
             exitRequested = true
             return
         case .cancelConsumer(let channel, let tag, let done):
+            if let state = channels[channel.id] { flushAcks(state) }
             cancelConsumer(channel, tag: tag, done: done)
             return
         case .closeChannel(let channel, let done):
+            if let state = channels[channel.id] { flushAcks(state) }
             closeChannel(channel)
             done.resume()
             return
@@ -24,6 +26,13 @@ extension IOLoop {
         guard let conn else {
             reject(command, with: .connectionLost(reason: "not connected (recovering)"))
             return
+        }
+        // Keep acks ahead of anything else the application asked for later on the same channel.
+        switch command {
+        case .rpc(let channel, _, _), .consume(let channel, _, _):
+            if let state = channels[channel.id] { flushAcks(state) }
+        default:
+            break
         }
         switch command {
         case .openChannel(let channel, let prefetch, let done):
@@ -59,16 +68,22 @@ extension IOLoop {
                 logger.debug("dropping stale acknowledgement", metadata: ["amqp.delivery_tag": "\(tag)"])
                 return
             }
-            let rc: Int32
             switch settlement {
-            case .ack(let multiple):
-                rc = amqp_basic_ack(conn, state.id, tag, multiple ? 1 : 0)
+            case .ack(false):
+                state.acks.ack(tag)
+            case .ack(true):
+                flushAcks(state)
+                send(amqp_basic_ack(conn, state.id, tag, 1))
+                state.acks.settledThrough(tag)
             case .nack(let multiple, let requeue):
-                rc = amqp_basic_nack(conn, state.id, tag, multiple ? 1 : 0, requeue ? 1 : 0)
+                flushAcks(state)
+                send(amqp_basic_nack(conn, state.id, tag, multiple ? 1 : 0, requeue ? 1 : 0))
+                if multiple { state.acks.settledThrough(tag) } else { state.acks.settledIndividually(tag) }
             case .reject(let requeue):
-                rc = amqp_basic_reject(conn, state.id, tag, requeue ? 1 : 0)
+                flushAcks(state)
+                send(amqp_basic_reject(conn, state.id, tag, requeue ? 1 : 0))
+                state.acks.settledIndividually(tag)
             }
-            if rc != AMQP_STATUS_OK.rawValue { connectionLost(Self.lossError(rc)) }
         case .consume(let channel, let registration, let done):
             guard let state = usableChannel(channel, failing: { done.resume(throwing: $0) }) else { return }
             do {
@@ -81,6 +96,27 @@ extension IOLoop {
         case .close, .cancelConsumer, .closeChannel:
             break
         }
+    }
+
+    /// Sends the acks collected for one channel, coalesced (see ``AckCoalescer``).
+    func flushAcks(_ state: ChannelState) {
+        guard state.acks.hasPending else { return }
+        let frames = state.acks.flush()
+        guard let conn, state.failure == nil else { return }
+        for case .ack(let tag, let multiple) in frames {
+            send(amqp_basic_ack(conn, state.id, tag, multiple ? 1 : 0))
+            if conn != self.conn { return }
+        }
+    }
+
+    /// Sends every channel's collected acks; called after each batch of commands.
+    func flushAllAcks() {
+        for state in channels.values where state.acks.hasPending { flushAcks(state) }
+    }
+
+    /// Treats a failed write as a lost connection.
+    private func send(_ rc: Int32) {
+        if rc != AMQP_STATUS_OK.rawValue { connectionLost(Self.lossError(rc)) }
     }
 
     /// Fails a command that cannot run.
@@ -230,6 +266,7 @@ extension IOLoop {
         state.channel.generation.add(1, ordering: .releasing)
         state.content = nil
         state.ready.removeAll()
+        state.acks.reset()
         for confirmation in state.tracker.reset() { confirmation.settle(.failure(error)) }
         while let publishing = state.held.popFirst() { publishing.confirmation.settle(.failure(error)) }
         guard !keepConsumers else { return }

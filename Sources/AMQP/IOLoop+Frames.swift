@@ -34,7 +34,10 @@ extension IOLoop {
             for (tag, batch) in state.ready {
                 guard let registration = state.consumers[tag] else { continue }
                 if case .terminated = registration.continuation.yield(batch), let conn {
-                    for delivery in batch { _ = amqp_basic_reject(conn, state.id, delivery.deliveryTag, 1) }
+                    for delivery in batch {
+                        _ = amqp_basic_reject(conn, state.id, delivery.deliveryTag, 1)
+                        state.acks.settledIndividually(delivery.deliveryTag)
+                    }
                 }
             }
             state.ready.removeAll(keepingCapacity: true)
@@ -164,6 +167,7 @@ extension IOLoop {
                 exchange: exchange, routingKey: routingKey, consumerTag: consumerTag, channel: state.channel,
                 generation: state.channel.generation.load(ordering: .relaxed))
             state.ready[consumerTag, default: []].append(delivery)
+            state.acks.delivered(tag)
         }
     }
 }

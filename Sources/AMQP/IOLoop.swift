@@ -11,7 +11,7 @@ import Synchronization
 /// only when it sleeps in `poll`. The thread runs commands in batches, reads every frame already available, and
 /// sleeps in `poll` on the socket and the pipe with a timeout short enough to send heartbeats on time.
 ///
-/// `@unchecked Sendable`: the properties under "Shared" are `let`, `Mutex` or `Atomic`; every property under
+/// `@unchecked Sendable`: the properties under "Shared" are `let`, `LockedValue` or `Atomic`; every property under
 /// "I/O thread only" is read and written exclusively by the thread started in ``start(connected:)``.
 final class IOLoop: @unchecked Sendable {
     struct Inbox {
@@ -25,7 +25,7 @@ final class IOLoop: @unchecked Sendable {
     // MARK: Shared
     let configuration: ConnectionConfiguration
     let logger: Logger
-    let inbox = Mutex(Inbox())
+    let inbox = LockedValue(Inbox())
     /// Read and write ends of the wake-up pipe.
     let wakeFD: Int32
     let wakeWriteFD: Int32
@@ -33,7 +33,7 @@ final class IOLoop: @unchecked Sendable {
     let submitted = Atomic<Int>(0)
     let connected = Atomic<Bool>(false)
     let blocked = Atomic<Bool>(false)
-    let currentEndpoint = Mutex<Endpoint?>(nil)
+    let currentEndpoint = LockedValue<Endpoint?>(nil)
     let events = EventHub()
     let tagPrefix = "warren-\(UInt32.random(in: 0...UInt32.max))"
 
@@ -148,6 +148,7 @@ final class IOLoop: @unchecked Sendable {
             let commands = takeCommands()
             wasBusy = !commands.isEmpty
             for command in commands { execute(command) }
+            flushAllAcks()
             if exitRequested { break }
             if conn != nil {
                 readAvailableFrames()
@@ -230,6 +231,7 @@ final class IOLoop: @unchecked Sendable {
     }
 
     private func shutdown() {
+        flushAllAcks()
         if let conn {
             logger.debug("closing AMQP connection")
             _ = amqp_connection_close(conn, AMQP_REPLY_SUCCESS)

@@ -156,12 +156,14 @@ struct BrokerScriptError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// A set shared between tasks.
-final class SharedSet: Sendable {
-    private let storage = Mutex<Set<Int>>([])
-    func insert(_ value: Int) { storage.withLock { _ = $0.insert(value) } }
-    var values: Set<Int> { storage.withLock { $0 } }
-    var count: Int { storage.withLock { $0.count } }
+/// A set shared between tasks (NSLock: a pthread mutex, which ThreadSanitizer understands).
+/// `@unchecked Sendable`: `storage` is only touched with `lock` held.
+final class SharedSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage = Set<Int>()
+    func insert(_ value: Int) { lock.withLock { _ = storage.insert(value) } }
+    var values: Set<Int> { lock.withLock { storage } }
+    var count: Int { lock.withLock { storage.count } }
 }
 
 /// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
