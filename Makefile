@@ -8,7 +8,7 @@ export WARREN_BROKER_STATE := $(BROKER_STATE)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-demo: build ## start a private broker and do a publish/consume round trip with the CLI
+demo: ## start a private broker and do a publish/consume round trip with the CLI
 	bash scripts/demo
 
 test: ## install what is needed, start a private broker, run all tests (what CI runs)
@@ -18,6 +18,7 @@ build: ## debug build
 	swift build
 
 release: ## release build of warren
+	bash scripts/install-deps
 	swift build -c release --product warren
 
 rawc: Benchmarks/rawc/rawc ## build the raw C rabbitmq-c loop used by the benchmarks

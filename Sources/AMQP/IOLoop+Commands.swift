@@ -1,5 +1,6 @@
 internal import CRabbitMQ
 import DequeModule
+import Glibc
 import Logging
 import Synchronization
 
@@ -27,6 +28,7 @@ extension IOLoop {
             reject(command, with: .connectionLost(reason: "not connected (recovering)"))
             return
         }
+        if case .publish = command {} else if case .settle = command {} else { uncork() }
         // Keep acks ahead of anything else the application asked for later on the same channel.
         switch command {
         case .rpc(let channel, _, _), .consume(let channel, _, _):
@@ -155,6 +157,7 @@ extension IOLoop {
         if state.channel.confirmMode {
             _ = state.tracker.register(publishing.confirmation)
         }
+        if !corked { setCork(true) }
         var properties = scratch.properties(publishing.properties)
         let exchange = scratch.bytes(publishing.exchange)
         let routingKey = scratch.bytes(publishing.routingKey)
@@ -172,6 +175,18 @@ extension IOLoop {
         if !state.channel.confirmMode {
             publishing.confirmation.settle(.success(()))
         }
+    }
+
+    /// Releases the publishes corked during this batch (one setsockopt; the kernel sends them at once).
+    func uncork() {
+        if corked { setCork(false) }
+    }
+
+    func setCork(_ on: Bool) {
+        corked = on
+        guard let conn else { return }
+        var value: Int32 = on ? 1 : 0
+        _ = setsockopt(amqp_get_sockfd(conn), Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Sends held publishes while the window has room and the connection is not blocked.

@@ -21,7 +21,6 @@ extension IOLoop {
             }
             dispatch(frame)
             count += 1
-            wasBusy = true
         }
         if let conn { amqp_maybe_release_buffers(conn) }
         handOverDeliveries()

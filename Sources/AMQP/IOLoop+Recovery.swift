@@ -9,6 +9,7 @@ extension IOLoop {
     func connectionLost(_ error: AMQPError) {
         guard let lost = conn else { return }
         conn = nil
+        corked = false
         amqp_destroy_connection(lost)
         connected.store(false, ordering: .relaxed)
         blocked.store(false, ordering: .relaxed)

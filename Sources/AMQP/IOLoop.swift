@@ -29,8 +29,6 @@ final class IOLoop: @unchecked Sendable {
     /// Read and write ends of the wake-up pipe.
     let wakeFD: Int32
     let wakeWriteFD: Int32
-    /// Commands submitted so far; lets the loop spin briefly for more work without taking the lock.
-    let submitted = Atomic<Int>(0)
     let connected = Atomic<Bool>(false)
     let blocked = Atomic<Bool>(false)
     let currentEndpoint = LockedValue<Endpoint?>(nil)
@@ -53,8 +51,8 @@ final class IOLoop: @unchecked Sendable {
     var closeWaiters: [CheckedContinuation<Void, Never>] = []
     var lastDeadlineScan = ContinuousClock.now
     var heartbeatSeconds: Int = 0
-    /// Whether the last pass did any work; then the loop spins a few microseconds before sleeping.
-    var wasBusy = false
+    /// Whether TCP_CORK is set: publishes of one batch leave in as few segments as possible.
+    var corked = false
     var lastSubmitted = 0
 
     init(configuration: ConnectionConfiguration, logger: Logger) {
@@ -96,7 +94,6 @@ final class IOLoop: @unchecked Sendable {
             return inbox.sleeping
         }
         guard let wake else { return false }
-        submitted.add(1, ordering: .releasing)
         if wake { wakeUp() }
         return true
     }
@@ -146,15 +143,16 @@ final class IOLoop: @unchecked Sendable {
         }
         while !exitRequested {
             let commands = takeCommands()
-            wasBusy = !commands.isEmpty
             for command in commands { execute(command) }
             flushAllAcks()
+            uncork()
             if exitRequested { break }
             if conn != nil {
                 readAvailableFrames()
             }
             if conn != nil {
                 flushHeldPublishes()
+                uncork()
                 scanDeadlinesIfDue()
             } else if !exitRequested {
                 recoverIfDue()
@@ -179,7 +177,6 @@ final class IOLoop: @unchecked Sendable {
     }
 
     private func sleepUntilWork() {
-        if wasBusy && spinForWork() { return }
         let hasWork = inbox.withLock { inbox -> Bool in
             if !inbox.commands.isEmpty || !inbox.accepting { return true }
             inbox.sleeping = true
@@ -202,20 +199,6 @@ final class IOLoop: @unchecked Sendable {
             var drain: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
             while read(wakeFD, &drain, MemoryLayout.size(ofValue: drain)) > 0 {}
         }
-    }
-
-    /// Busy-waits up to 20 µs for a new command or inbound data. Under load this avoids a sleep/wake-up pair
-    /// (two context switches) per batch; idle, the loop sleeps as usual.
-    private func spinForWork() -> Bool {
-        let until = ContinuousClock.now + .microseconds(20)
-        repeat {
-            let count = submitted.load(ordering: .acquiring)
-            if count != lastSubmitted {
-                lastSubmitted = count
-                return true
-            }
-        } while ContinuousClock.now < until
-        return false
     }
 
     private func pollTimeoutMilliseconds() -> Int32 {

@@ -72,7 +72,7 @@ struct BrokerFaultTests {
         }
     }
 
-    @Test func memoryAlarmBlocksAndUnblocksPublishing() async throws {
+    @Test func memoryAlarmBlocksPublishingAndServerCloseIsRecovered() async throws {
         try await PrivateBroker.with { broker in
             let connection = try await Connection.connect(try ConnectionConfiguration(url: broker.url))
             let events = connection.events()
@@ -105,6 +105,21 @@ struct BrokerFaultTests {
             try await held.wait()
             mark("held confirmed")
             #expect(try await channel.declareQueue(queue, passive: true).messageCount == 2)
+
+            // A server-initiated connection.close keeps its reply code, and the connection recovers.
+            _ = try await broker.ctl(["close_all_connections", "maintenance window"])
+            let closed = await iterator.next()
+            guard case .disconnected(.connectionClosed(let code, let text)) = closed else {
+                Issue.record("expected connectionClosed, got \(String(describing: closed))")
+                return
+            }
+            #expect(code == 320 && text.contains("maintenance window"))
+            guard case .recovered = await iterator.next() else {
+                Issue.record("expected recovery")
+                return
+            }
+            try await channel.publish([3], routingKey: queue, properties: .persistent)
+            #expect(try await channel.declareQueue(queue, passive: true).messageCount == 3)
             await connection.close()
             mark("closed")
         }
