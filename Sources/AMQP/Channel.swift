@@ -90,8 +90,9 @@ public final class Channel: Sendable {
     /// Deletes a queue; returns how many messages it held.
     @discardableResult
     public func deleteQueue(_ name: String, ifUnused: Bool = false, ifEmpty: Bool = false) async throws -> UInt32 {
-        guard case .messageCount(let count) = try await rpc(
-            .queueDelete(name: name, ifUnused: ifUnused, ifEmpty: ifEmpty))
+        guard
+            case .messageCount(let count) = try await rpc(
+                .queueDelete(name: name, ifUnused: ifUnused, ifEmpty: ifEmpty))
         else { return 0 }
         return count
     }

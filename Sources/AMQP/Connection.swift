@@ -30,7 +30,8 @@ public final class Connection: Sendable {
     /// ``AMQPError/tlsFailed(endpoint:reason:)`` or ``AMQPError/connectionClosed(code:text:)`` for the last
     /// endpoint tried when none accepted.
     public static func connect(
-        _ configuration: ConnectionConfiguration, logger: Logger = Logger(label: "amqp", factory: { _ in SwiftLogNoOpLogHandler() })
+        _ configuration: ConnectionConfiguration,
+        logger: Logger = Logger(label: "amqp", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> Connection {
         guard !configuration.endpoints.isEmpty else {
             throw AMQPError.invalidConfiguration("no endpoint configured")
@@ -44,7 +45,8 @@ public final class Connection: Sendable {
 
     /// Connects, runs `body`, and closes the connection on every path.
     public static func withConnection<Result: Sendable>(
-        _ configuration: ConnectionConfiguration, logger: Logger = Logger(label: "amqp", factory: { _ in SwiftLogNoOpLogHandler() }),
+        _ configuration: ConnectionConfiguration,
+        logger: Logger = Logger(label: "amqp", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: (Connection) async throws -> Result
     ) async throws -> Result {
         let connection = try await connect(configuration, logger: logger)

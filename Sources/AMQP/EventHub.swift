@@ -11,7 +11,8 @@ final class EventHub: Sendable {
     private let state = LockedValue(State())
 
     func subscribe() -> AsyncStream<ConnectionEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: ConnectionEvent.self, bufferingPolicy: .bufferingNewest(64))
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: ConnectionEvent.self, bufferingPolicy: .bufferingNewest(64))
         let id: Int? = state.withLock { state in
             guard !state.finished else { return nil }
             state.next += 1

@@ -232,7 +232,8 @@ extension IOLoop {
             registration.exclusive ? 1 : 0, scratch.table(registration.arguments))
         try checkReply(channel: state.id, state: state)
         logger.debug(
-            "consumer started", metadata: ["amqp.queue": "\(registration.queue)", "amqp.consumer": "\(registration.tag)"])
+            "consumer started",
+            metadata: ["amqp.queue": "\(registration.queue)", "amqp.consumer": "\(registration.tag)"])
     }
 
     private func cancelConsumer(_ channel: Channel, tag: String, done: CheckedContinuation<Void, any Error>?) {
@@ -277,7 +278,9 @@ extension IOLoop {
     /// Settles everything outstanding on a channel and bumps its generation so old delivery tags are never acked.
     /// `endConsumers`: `nil` ends consumer streams normally, an error ends them with it; consumers are kept (to be
     /// registered again) only when the caller handles that itself.
-    func failChannel(_ state: ChannelState, with error: AMQPError, endConsumers: AMQPError?, keepConsumers: Bool = false) {
+    func failChannel(
+        _ state: ChannelState, with error: AMQPError, endConsumers: AMQPError?, keepConsumers: Bool = false
+    ) {
         state.channel.generation.add(1, ordering: .releasing)
         state.content = nil
         state.ready.removeAll()

@@ -126,7 +126,8 @@ extension IOLoop {
         case MethodID.connectionBlocked:
             var reason = ""
             if let decoded {
-                reason = CDecoding.string(decoded.assumingMemoryBound(to: amqp_connection_blocked_t.self).pointee.reason)
+                reason = CDecoding.string(
+                    decoded.assumingMemoryBound(to: amqp_connection_blocked_t.self).pointee.reason)
             }
             blocked.store(true, ordering: .relaxed)
             logger.info("broker blocked the connection", metadata: ["reason": "\(reason)"])

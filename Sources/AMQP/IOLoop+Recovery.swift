@@ -45,7 +45,8 @@ extension IOLoop {
             if conn != nil { connectionLost(.connectionLost(reason: "recovery failed: \(error)")) }
             recoveryAttempt += 1
             nextRecovery = .now + configuration.recovery.backoff.delay(attempt: recoveryAttempt)
-            logger.debug("AMQP recovery attempt failed", metadata: ["error": "\(error)", "attempt": "\(recoveryAttempt)"])
+            logger.debug(
+                "AMQP recovery attempt failed", metadata: ["error": "\(error)", "attempt": "\(recoveryAttempt)"])
         }
     }
 

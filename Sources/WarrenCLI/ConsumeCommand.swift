@@ -52,7 +52,8 @@ struct ConsumeCommand: AsyncParsableCommand {
                 }
             }
             if let count, (received ?? 0) < count {
-                FileHandle.standardError.write(Data("warren: received \(received ?? 0) of \(count) before the timeout\n".utf8))
+                FileHandle.standardError.write(
+                    Data("warren: received \(received ?? 0) of \(count) before the timeout\n".utf8))
             }
         }
     }

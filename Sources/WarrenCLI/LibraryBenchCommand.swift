@@ -42,7 +42,8 @@ struct LibraryBenchCommand: AsyncParsableCommand {
             }
             for prefetch in list(prefetches).compactMap(Int.init) {
                 for every in list(ackEvery).compactMap(Int.init) {
-                    scenarios.append(.init(operation: .consume(prefetch: prefetch, ackEvery: every), queueType: queueType))
+                    scenarios.append(
+                        .init(operation: .consume(prefetch: prefetch, ackEvery: every), queueType: queueType))
                 }
             }
         }

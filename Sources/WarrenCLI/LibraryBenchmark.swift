@@ -40,10 +40,14 @@ struct LibraryBenchmark: Sendable {
         var json: [String: Any] {
             [
                 "scenario": scenario,
-                "warren": ["msgsPerSec": warren.messagesPerSecond, "cpuMicrosPerMsg": warren.cpuMicrosPerMessage,
-                           "brokerCores": warren.brokerCores ?? -1],
-                "rawc": ["msgsPerSec": rawc.messagesPerSecond, "cpuMicrosPerMsg": rawc.cpuMicrosPerMessage,
-                         "brokerCores": rawc.brokerCores ?? -1],
+                "warren": [
+                    "msgsPerSec": warren.messagesPerSecond, "cpuMicrosPerMsg": warren.cpuMicrosPerMessage,
+                    "brokerCores": warren.brokerCores ?? -1,
+                ],
+                "rawc": [
+                    "msgsPerSec": rawc.messagesPerSecond, "cpuMicrosPerMsg": rawc.cpuMicrosPerMessage,
+                    "brokerCores": rawc.brokerCores ?? -1,
+                ],
                 "throughputRatio": throughputRatio, "cpuRatio": cpuRatio,
             ]
         }
@@ -67,12 +71,21 @@ struct LibraryBenchmark: Sendable {
                     let warrenFirst = (round + index) % 2 == 0
                     for useWarren in warrenFirst ? [true, false] : [false, true] {
                         try await prepare(queue: queue, type: scenario.queueType, for: scenario, channel: channel)
-                        let sample = try await measure { useWarren ? try await runWarren(scenario, queue: queue)
-                                                                    : try runRawC(scenario, queue: queue) }
-                        if useWarren { warren[scenario.name, default: []].append(sample) }
-                        else { rawc[scenario.name, default: []].append(sample) }
-                        log("round \(round + 1)/\(rounds) \(scenario.name) \(useWarren ? "warren" : "rawc "): "
-                            + String(format: "%.0f msg/s, %.2f µs/msg", sample.messagesPerSecond, sample.cpuMicrosPerMessage))
+                        let sample = try await measure {
+                            useWarren
+                                ? try await runWarren(scenario, queue: queue)
+                                : try runRawC(scenario, queue: queue)
+                        }
+                        if useWarren {
+                            warren[scenario.name, default: []].append(sample)
+                        } else {
+                            rawc[scenario.name, default: []].append(sample)
+                        }
+                        log(
+                            "round \(round + 1)/\(rounds) \(scenario.name) \(useWarren ? "warren" : "rawc "): "
+                                + String(
+                                    format: "%.0f msg/s, %.2f µs/msg", sample.messagesPerSecond,
+                                    sample.cpuMicrosPerMessage))
                     }
                 }
             }
@@ -81,7 +94,9 @@ struct LibraryBenchmark: Sendable {
             }
         }
         return scenarios.map { scenario in
-            Result(scenario: scenario.name, warren: median(warren[scenario.name] ?? []), rawc: median(rawc[scenario.name] ?? []))
+            Result(
+                scenario: scenario.name, warren: median(warren[scenario.name] ?? []),
+                rawc: median(rawc[scenario.name] ?? []))
         }
     }
 
@@ -90,7 +105,10 @@ struct LibraryBenchmark: Sendable {
         _ = try? await channel.deleteQueue(queue)
         try await channel.declareQueue(queue, arguments: type == "quorum" ? ["x-queue-type": "quorum"] : [:])
         if case .consume = scenario.operation {
-            _ = try runProcess(["publish", "--url", url, "--queue", queue, "--count", "\(count)", "--size", "\(size)", "--window", "1000"])
+            _ = try runProcess([
+                "publish", "--url", url, "--queue", queue, "--count", "\(count)", "--size", "\(size)", "--window",
+                "1000",
+            ])
         }
     }
 
@@ -187,7 +205,8 @@ struct LibraryBenchmark: Sendable {
         func mid(_ values: [Double]) -> Double {
             let sorted = values.sorted()
             guard !sorted.isEmpty else { return .nan }
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2]
+            return sorted.count % 2 == 1
+                ? sorted[sorted.count / 2]
                 : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
         let broker = samples.compactMap(\.brokerCores)
@@ -206,9 +225,10 @@ struct LibraryBenchmark: Sendable {
             let broker = r.warren.brokerCores.map { String(format: "%.2f/%.2f", $0, r.rawc.brokerCores ?? .nan) } ?? "-"
             lines.append(
                 r.scenario.padding(toLength: 42, withPad: " ", startingAt: 0)
-                    + String(format: " | %12.0f | %10.0f | %9.2f | %13.2f | %11.2f | %9.2f | %@",
-                             r.warren.messagesPerSecond, r.rawc.messagesPerSecond, r.throughputRatio,
-                             r.warren.cpuMicrosPerMessage, r.rawc.cpuMicrosPerMessage, r.cpuRatio, broker))
+                    + String(
+                        format: " | %12.0f | %10.0f | %9.2f | %13.2f | %11.2f | %9.2f | %@",
+                        r.warren.messagesPerSecond, r.rawc.messagesPerSecond, r.throughputRatio,
+                        r.warren.cpuMicrosPerMessage, r.rawc.cpuMicrosPerMessage, r.cpuRatio, broker))
         }
         return lines.joined(separator: "\n")
     }

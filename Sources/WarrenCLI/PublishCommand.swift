@@ -65,14 +65,16 @@ struct PublishCommand: AsyncParsableCommand {
                 }
                 return (confirmed, failures)
             }
-            let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+            let seconds =
+                Double((ContinuousClock.now - start).components.attoseconds) / 1e18
                 + Double((ContinuousClock.now - start).components.seconds)
             var summary = "published \(bodies.count), confirmed \(confirmed)"
             summary += String(format: " in %.2f s", seconds)
             FileHandle.standardError.write(Data("warren: \(summary)\n".utf8))
             if let (reason, count) = failures.max(by: { $0.value < $1.value }) {
-                throw CLIError("\(bodies.count - confirmed) of \(bodies.count) messages not confirmed: \(reason)"
-                    + (count < bodies.count - confirmed ? " (and other errors)" : ""))
+                throw CLIError(
+                    "\(bodies.count - confirmed) of \(bodies.count) messages not confirmed: \(reason)"
+                        + (count < bodies.count - confirmed ? " (and other errors)" : ""))
             }
         }
     }

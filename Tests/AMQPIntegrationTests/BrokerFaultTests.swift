@@ -146,7 +146,8 @@ struct BrokerFaultTests {
                 if case .tlsFailed = error as? AMQPError { return true } else { return false }
             }
             // The certificate names localhost; rabbitmq-c 0.11 ignores IP SANs, so 127.0.0.1 fails verification.
-            var wrongHost = try ConnectionConfiguration(url: broker.tlsURL.replacingOccurrences(of: "localhost", with: "127.0.0.1"))
+            var wrongHost = try ConnectionConfiguration(
+                url: broker.tlsURL.replacingOccurrences(of: "localhost", with: "127.0.0.1"))
             wrongHost.tls = TLSConfiguration(caFile: broker.caFile)
             await #expect { try await Connection.connect(wrongHost) } throws: { error in
                 if case .tlsFailed = error as? AMQPError { return true } else { return false }

@@ -12,8 +12,10 @@ struct InteropTests {
         try await channel.declareQueue(queue, autoDelete: true)
         let result = try await runProcess(
             "/usr/bin/amqp-publish",
-            ["--url", TestBroker.url, "--routing-key", queue, "--persistent", "--content-type", "text/plain",
-             "--header", "x-origin:amqp-tools", "--body", "from amqp-publish"])
+            [
+                "--url", TestBroker.url, "--routing-key", queue, "--persistent", "--content-type", "text/plain",
+                "--header", "x-origin:amqp-tools", "--body", "from amqp-publish",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         let consumer = try await channel.consume(queue: queue)
         var iterator = consumer.makeAsyncIterator()

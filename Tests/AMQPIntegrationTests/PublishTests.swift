@@ -11,8 +11,10 @@ struct PublishTests {
         try await channel.declareQueue(queue, autoDelete: true)
         let properties = BasicProperties(
             contentType: "application/cloudevents+json", contentEncoding: "identity",
-            headers: ["traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "x-warren-attempt": 3,
-                      "nested": ["k": true]],
+            headers: [
+                "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "x-warren-attempt": 3,
+                "nested": ["k": true],
+            ],
             deliveryMode: .persistent, priority: 5, correlationID: "c-1", replyTo: "r", expiration: "60000",
             messageID: "id-1", timestamp: Date(timeIntervalSince1970: 1_700_000_000), type: "demo.work",
             userID: "guest", appID: "tests")

@@ -24,7 +24,8 @@ enum TestBroker {
 
     static let logger: Logger = {
         var logger = Logger(label: "amqp-tests") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = ProcessInfo.processInfo.environment["AMQP_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["AMQP_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         return logger
     }()
 

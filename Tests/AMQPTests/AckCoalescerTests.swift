@@ -22,7 +22,8 @@ struct AckCoalescerTests {
         c.ack(1)
         c.ack(3)
         c.ack(5)
-        #expect(c.flush() == [.ack(tag: 1, multiple: true), .ack(tag: 3, multiple: false), .ack(tag: 5, multiple: false)])
+        #expect(
+            c.flush() == [.ack(tag: 1, multiple: true), .ack(tag: 3, multiple: false), .ack(tag: 5, multiple: false)])
         // Once 2 and 4 are acked, one multiple ack of 4 settles them (3 was acked already, 5 is not covered).
         c.ack(2)
         c.ack(4)
