@@ -251,7 +251,20 @@ extension IOLoop {
         if let failure { done?.resume(throwing: failure) } else { done?.resume() }
     }
 
+    /// Cancels a channel's consumers (waiting for each `basic.cancel-ok`) before the channel or connection closes:
+    /// RabbitMQ can drop acks that arrive just before a quorum queue consumer's channel closes (issue 10327 upstream),
+    /// which would redeliver messages that were in fact processed.
+    func cancelConsumersBeforeClose(_ state: ChannelState) {
+        guard let conn, state.failure == nil else { return }
+        for tag in state.consumers.keys.sorted() {
+            _ = amqp_basic_cancel(conn, state.id, scratch.bytes(tag))
+            scratch.reset()
+            guard (try? checkReply(channel: state.id, state: nil)) != nil, self.conn != nil else { return }
+        }
+    }
+
     private func closeChannel(_ channel: Channel) {
+        if let state = channels[channel.id] { cancelConsumersBeforeClose(state) }
         guard let state = channels.removeValue(forKey: channel.id) else { return }
         if let conn, state.failure == nil {
             _ = amqp_channel_close(conn, state.id, AMQP_REPLY_SUCCESS)

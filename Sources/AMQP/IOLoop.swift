@@ -215,6 +215,7 @@ final class IOLoop: @unchecked Sendable {
 
     private func shutdown() {
         flushAllAcks()
+        for state in channels.values { cancelConsumersBeforeClose(state) }
         if let conn {
             logger.debug("closing AMQP connection")
             _ = amqp_connection_close(conn, AMQP_REPLY_SUCCESS)

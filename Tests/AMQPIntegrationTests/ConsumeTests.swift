@@ -161,3 +161,40 @@ struct ConsumeTests {
         #expect(seen == [.closed], "no disconnect while idle")
     }
 }
+
+@Suite("Closing after the last ack")
+struct CloseAfterAckTests {
+    /// Acks made right before `close()` must all reach the broker: nothing acked may come back. (The wrapper also
+    /// cancels consumers before closing, because RabbitMQ can drop acks that reach a quorum queue just before the
+    /// channel closes; that upstream race did not reproduce on this machine, so this test guards the end-to-end
+    /// property, e.g. that pending acks are flushed before the connection closes.)
+    @Test func acksJustBeforeCloseAreNotLostOnAQuorumQueue() async throws {
+        let queue = TestBroker.unique("close-after-ack")
+        let admin = try await TestBroker.connect()
+        let adminChannel = try await admin.openChannel(confirms: true)
+        try await adminChannel.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
+        let total = 2000
+        let confirmations = (0..<total).map { i in
+            adminChannel.publishWithDeferredConfirm(Array("\(i)".utf8), routingKey: queue, properties: .persistent)
+        }
+        for confirmation in confirmations { try await confirmation.wait() }
+
+        let connection = try await TestBroker.connect()
+        let channel = try await connection.openChannel(prefetch: 500)
+        var received = 0
+        // Keep the consumer registered (no break out of a for loop, which would cancel it) and close the connection.
+        let consumer = try await channel.consume(queue: queue)
+        var iterator = consumer.makeAsyncIterator()
+        while received < total, let delivery = try await iterator.next() {
+            try delivery.ack()
+            received += 1
+        }
+        await connection.close()
+        withExtendedLifetime(consumer) {}
+        #expect(received == total)
+        let left = try await adminChannel.declareQueue(queue, passive: true).messageCount
+        #expect(left == 0, "acked messages came back: \(left)")
+        try await adminChannel.deleteQueue(queue)
+        await admin.close()
+    }
+}
