@@ -17,7 +17,9 @@ enum DeliveryJSON {
         } else {
             object["bodyBase64"] = Data(delivery.body).base64EncodedString()
         }
-        var data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        var data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         data.append(UInt8(ascii: "\n"))
         return data
     }
