@@ -8,6 +8,8 @@ enum Command: Sendable {
     case consume(Channel, ConsumerRegistration, CheckedContinuation<Void, any Error>)
     case cancelConsumer(Channel, tag: String, CheckedContinuation<Void, any Error>?)
     case close(CheckedContinuation<Void, Never>)
+    /// A task job to run on the I/O thread (``ConnectionExecutor``).
+    case job(UnownedJob, ConnectionExecutor)
 }
 
 /// A synchronous AMQP method and its arguments.

@@ -80,6 +80,10 @@ public final class Connection: Sendable {
         return channel
     }
 
+    /// A task executor on this connection's I/O thread, for consumers that must not pay a thread hand-off per
+    /// batch of deliveries. See ``ConnectionExecutor`` for the rules.
+    public var executor: ConnectionExecutor { ConnectionExecutor(loop: loop) }
+
     /// Whether the connection is up right now (false while recovering and after close).
     public var isConnected: Bool { loop.connected.load(ordering: .relaxed) }
 

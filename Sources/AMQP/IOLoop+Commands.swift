@@ -8,6 +8,9 @@ extension IOLoop {
     /// Runs one command on the I/O thread.
     func execute(_ command: Command) {
         switch command {
+        case .job(let job, let executor):
+            job.runSynchronously(on: executor.asUnownedTaskExecutor())
+            return
         case .close(let done):
             closeWaiters.append(done)
             exitRequested = true
@@ -95,7 +98,7 @@ extension IOLoop {
             } catch {
                 done.resume(throwing: error)
             }
-        case .close, .cancelConsumer, .closeChannel:
+        case .close, .cancelConsumer, .closeChannel, .job:
             break
         }
     }
@@ -134,6 +137,7 @@ extension IOLoop {
         case .closeChannel(_, let done): done.resume()
         case .close(let done): closeWaiters.append(done)
         case .settle: break
+        case .job(let job, _): globalConcurrentExecutor.enqueue(ExecutorJob(job))
         }
     }
 

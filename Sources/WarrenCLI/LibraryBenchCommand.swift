@@ -25,6 +25,8 @@ struct LibraryBenchCommand: AsyncParsableCommand {
     @Option(help: "Path of the raw C loop binary.") var rawc = "Benchmarks/rawc/rawc"
     @Option(help: "PID of the broker's beam.smp, to report its CPU (e.g. $(scripts/broker pid)).") var brokerPid: Int32?
     @Option(help: "Also write the results as JSON here.") var json: String?
+    @Flag(help: "Run Warren's consumers on the connection's I/O thread (ConnectionExecutor) instead of the pool.")
+    var connectionExecutor = false
 
     func run() async throws {
         guard FileManager.default.isExecutableFile(atPath: rawc) else {
@@ -34,7 +36,7 @@ struct LibraryBenchCommand: AsyncParsableCommand {
         let url = connection.url ?? ProcessInfo.processInfo.environment["AMQP_URL"] ?? ""
         let bench = LibraryBenchmark(
             configuration: configuration, url: url, rawcPath: rawc, count: count, size: size,
-            brokerPID: brokerPid)
+            brokerPID: brokerPid, consumeOnConnectionThread: connectionExecutor)
         var scenarios: [LibraryBenchmark.Scenario] = []
         for queueType in list(queueTypes) {
             for window in list(windows).compactMap(Int.init) {

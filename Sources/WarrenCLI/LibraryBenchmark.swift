@@ -59,6 +59,8 @@ struct LibraryBenchmark: Sendable {
     var count: Int
     var size: Int
     var brokerPID: Int32?
+    /// Iterate Warren's consumer under `withTaskExecutorPreference(connection.executor)`.
+    var consumeOnConnectionThread = false
 
     func run(scenarios: [Scenario], rounds: Int) async throws -> [Result] {
         var warren: [String: [Sample]] = [:]
@@ -142,25 +144,37 @@ struct LibraryBenchmark: Sendable {
                 let channel = try await connection.openChannel(prefetch: UInt16(prefetch))
                 let (cpu0, t0) = (Self.ownCPUSeconds(), ContinuousClock.now)
                 let consumer = try await channel.consume(queue: queue)
-                var received = 0
-                var last: Delivery?
-                for try await delivery in consumer {
-                    received += 1
-                    if every <= 1 {
-                        try delivery.ack()
-                    } else if received % every == 0 {
-                        try delivery.ack(multiple: true)
-                    } else {
-                        last = delivery
+                let count = self.count
+                if consumeOnConnectionThread {
+                    try await withTaskExecutorPreference(connection.executor) {
+                        try await Self.drain(consumer, count: count, ackEvery: every)
                     }
-                    if received >= count { break }
+                } else {
+                    try await Self.drain(consumer, count: count, ackEvery: every)
                 }
-                if received % max(every, 1) != 0 { try last?.ack(multiple: true) }
                 let result = sample(cpu0: cpu0, t0: t0)
                 try? await consumer.cancel()
                 return result
             }
         }
+    }
+
+    /// Receives `count` deliveries, acking each or every `ackEvery` with `multiple`.
+    private static func drain(_ consumer: Consumer, count: Int, ackEvery every: Int) async throws {
+        var received = 0
+        var last: Delivery?
+        for try await delivery in consumer {
+            received += 1
+            if every <= 1 {
+                try delivery.ack()
+            } else if received % every == 0 {
+                try delivery.ack(multiple: true)
+            } else {
+                last = delivery
+            }
+            if received >= count { break }
+        }
+        if received % max(every, 1) != 0 { try last?.ack(multiple: true) }
     }
 
     private func sample(cpu0: Double, t0: ContinuousClock.Instant) -> Sample {

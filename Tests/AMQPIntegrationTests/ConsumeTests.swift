@@ -198,3 +198,36 @@ struct CloseAfterAckTests {
         await admin.close()
     }
 }
+
+@Suite("Consuming on the connection's thread")
+struct ConnectionExecutorTests {
+    @Test func consumerPreferringTheConnectionExecutorReceivesAndAcksEverything() async throws {
+        let connection = try await TestBroker.connect()
+        let channel = try await connection.openChannel(confirms: true, prefetch: 100)
+        let queue = TestBroker.unique("executor")
+        try await channel.declareQueue(queue, autoDelete: true)
+        let total = 500
+        for confirmation in (0..<total).map({
+            channel.publishWithDeferredConfirm(Array("\($0)".utf8), routingKey: queue)
+        }) {
+            try await confirmation.wait()
+        }
+        let consumer = try await channel.consume(queue: queue)
+        let received = try await withTaskExecutorPreference(connection.executor) {
+            var received = Set<String>()
+            for try await delivery in consumer {
+                received.insert(String(decoding: delivery.body, as: UTF8.self))
+                try delivery.ack()
+                if received.count == total { break }
+            }
+            return received
+        }
+        #expect(received.count == total)
+        let admin = try await connection.openChannel()
+        #expect(await eventually { (try? await admin.declareQueue(queue, passive: true).messageCount) == 0 })
+        await connection.close()
+        // After close, work preferring the executor still runs (on the global executor).
+        let afterClose = await withTaskExecutorPreference(connection.executor) { 42 }
+        #expect(afterClose == 42)
+    }
+}
