@@ -38,6 +38,12 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
+        // The shared logic of both services: the CloudEvents wire model, topology, status and retry policy.
+        .target(
+            name: "Warren",
+            dependencies: ["AMQP"],
+            swiftSettings: sharedSettings
+        ),
         // `warren`: the command-line tool for people.
         .executableTarget(
             name: "WarrenCLI",
@@ -53,6 +59,18 @@ let package = Package(
         .testTarget(
             name: "AMQPTests",
             dependencies: ["AMQP"],
+            swiftSettings: sharedSettings
+        ),
+        // Warren's pure logic, no broker.
+        .testTarget(
+            name: "WarrenTests",
+            dependencies: ["Warren"],
+            swiftSettings: sharedSettings
+        ),
+        // Warren's topology against a real RabbitMQ node, configured from the environment.
+        .testTarget(
+            name: "WarrenIntegrationTests",
+            dependencies: ["Warren", "AMQP"],
             swiftSettings: sharedSettings
         ),
         // Against a real RabbitMQ node (scripts/broker), configured from the environment.
