@@ -32,7 +32,9 @@ public struct BasicProperties: Sendable, Hashable {
 
     /// Whether a message is written to disk (`persistent`, 2) or not (`transient`, 1).
     public enum DeliveryMode: UInt8, Sendable, Hashable {
+        /// Kept in memory only (1).
         case transient = 1
+        /// Written to disk on durable queues (2).
         case persistent = 2
     }
 

@@ -7,6 +7,7 @@
 /// cancels the consumer or closes its channel, and ends normally after ``cancel()`` or when the connection is
 /// closed. Ending the iteration (or dropping the consumer) cancels it on the broker.
 public struct Consumer: AsyncSequence, Sendable {
+    /// Each element is one delivery.
     public typealias Element = Delivery
 
     /// Iterates deliveries. The I/O thread hands them over in batches (all that arrived in one read), so a busy

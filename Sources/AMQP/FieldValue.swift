@@ -6,16 +6,27 @@ public typealias FieldTable = [String: FieldValue]
 /// Literals map to the types RabbitMQ expects for queue arguments: integer literals become `.int64` (`l`),
 /// string literals `.string` (`S`), booleans `.bool` (`t`).
 public enum FieldValue: Sendable, Hashable {
+    /// A boolean (`t`).
     case bool(Bool)
+    /// A signed 8-bit integer (`b`).
     case int8(Int8)
+    /// An unsigned 8-bit integer (`B`).
     case uint8(UInt8)
+    /// A signed 16-bit integer (`s`).
     case int16(Int16)
+    /// An unsigned 16-bit integer (`u`).
     case uint16(UInt16)
+    /// A signed 32-bit integer (`I`).
     case int32(Int32)
+    /// An unsigned 32-bit integer (`i`).
     case uint32(UInt32)
+    /// A signed 64-bit integer (`l`), what RabbitMQ expects for `x-` arguments.
     case int64(Int64)
+    /// An unsigned 64-bit integer (`L`).
     case uint64(UInt64)
+    /// A 32-bit float (`f`).
     case float(Float)
+    /// A 64-bit float (`d`).
     case double(Double)
     /// A decimal: `value × 10^-decimals`.
     case decimal(decimals: UInt8, value: UInt32)
@@ -25,7 +36,9 @@ public enum FieldValue: Sendable, Hashable {
     case bytes([UInt8])
     /// Seconds since the Unix epoch.
     case timestamp(UInt64)
+    /// A nested table (`F`).
     case table(FieldTable)
+    /// An array of values (`A`), e.g. the broker's `x-death` header.
     case array([FieldValue])
     /// No value (`V`).
     case void
@@ -60,11 +73,17 @@ public enum FieldValue: Sendable, Hashable {
 extension FieldValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByFloatLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
+    /// A string literal is a `.string`.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An integer literal is an `.int64`.
     public init(integerLiteral value: Int64) { self = .int64(value) }
+    /// A boolean literal is a `.bool`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// A floating-point literal is a `.double`.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// An array literal is an `.array`.
     public init(arrayLiteral elements: FieldValue...) { self = .array(elements) }
+    /// A dictionary literal is a nested `.table` (the last value wins for a repeated key).
     public init(dictionaryLiteral elements: (String, FieldValue)...) {
         self = .table(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
