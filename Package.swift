@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "AMQP", targets: ["AMQP"]),
         .executable(name: "warren", targets: ["WarrenCLI"]),
+        .executable(name: "warren-fuzz", targets: ["WarrenFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
@@ -53,6 +54,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
+            swiftSettings: sharedSettings
+        ),
+        // libFuzzer target for the parsers (scripts/fuzz); a corpus replayer when built normally.
+        .executableTarget(
+            name: "WarrenFuzz",
+            dependencies: ["AMQP", "Warren"],
             swiftSettings: sharedSettings
         ),
         // Pure logic, no broker.
