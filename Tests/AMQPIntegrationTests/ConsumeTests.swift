@@ -7,10 +7,7 @@ struct ConsumeTests {
     private func prepared(_ name: String, count: Int, arguments: FieldTable = [:]) async throws
         -> (Connection, Channel, String)
     {
-        let connection = try await TestBroker.connect()
-        let channel = try await connection.openChannel(confirms: true)
-        let queue = TestBroker.unique(name)
-        try await channel.declareQueue(queue, arguments: arguments)
+        let (connection, channel, queue) = try await TestBroker.queue(name, autoDelete: false, arguments: arguments)
         for i in 0..<count { try await channel.publish(Array("\(i)".utf8), routingKey: queue) }
         return (connection, channel, queue)
     }

@@ -6,10 +6,7 @@ import Testing
 @Suite("Interop with amqp-tools")
 struct InteropTests {
     @Test func amqpPublishToWrapperConsumer() async throws {
-        let connection = try await TestBroker.connect()
-        let channel = try await connection.openChannel()
-        let queue = TestBroker.unique("interop-in")
-        try await channel.declareQueue(queue, autoDelete: true)
+        let (connection, channel, queue) = try await TestBroker.queue("interop-in", confirms: false)
         let result = try await runProcess(
             "/usr/bin/amqp-publish",
             [
@@ -29,10 +26,7 @@ struct InteropTests {
     }
 
     @Test func wrapperPublishToAmqpGet() async throws {
-        let connection = try await TestBroker.connect()
-        let channel = try await connection.openChannel(confirms: true)
-        let queue = TestBroker.unique("interop-out")
-        try await channel.declareQueue(queue, autoDelete: false)
+        let (connection, channel, queue) = try await TestBroker.queue("interop-out", autoDelete: false)
         try await channel.publish(
             Array("from the wrapper".utf8), routingKey: queue,
             properties: BasicProperties(contentType: "text/plain", deliveryMode: .persistent))

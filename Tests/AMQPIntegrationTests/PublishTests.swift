@@ -5,10 +5,7 @@ import Testing
 @Suite("Publishing with confirms against a real broker")
 struct PublishTests {
     @Test func roundTripKeepsBodyAndEveryProperty() async throws {
-        let connection = try await TestBroker.connect()
-        let channel = try await connection.openChannel(confirms: true)
-        let queue = TestBroker.unique("props")
-        try await channel.declareQueue(queue, autoDelete: true)
+        let (connection, channel, queue) = try await TestBroker.queue("props")
         let properties = BasicProperties(
             contentType: "application/cloudevents+json", contentEncoding: "identity",
             headers: [
@@ -47,10 +44,7 @@ struct PublishTests {
     }
 
     @Test func concurrentPublishersEachResumeOnTheirOwnConfirm() async throws {
-        let connection = try await TestBroker.connect()
-        let channel = try await connection.openChannel(confirms: true)
-        let queue = TestBroker.unique("concurrent")
-        try await channel.declareQueue(queue, autoDelete: true)
+        let (connection, channel, queue) = try await TestBroker.queue("concurrent")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<200 {
                 group.addTask { try await channel.publish(Array("\(i)".utf8), routingKey: queue) }
@@ -124,10 +118,7 @@ struct PublishTests {
 
     @Test func confirmTimeoutFailsOnlyThatPublish() async throws {
         // A publish whose deadline has already passed when the I/O thread looks at it.
-        let connection = try await TestBroker.connect()
-        let channel = try await connection.openChannel(confirms: true)
-        let queue = TestBroker.unique("timeout")
-        try await channel.declareQueue(queue, autoDelete: true)
+        let (connection, channel, queue) = try await TestBroker.queue("timeout")
         let confirmation = channel.publishWithDeferredConfirm([1], routingKey: queue, timeout: .zero)
         do {
             try await confirmation.wait()

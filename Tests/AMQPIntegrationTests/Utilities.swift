@@ -22,6 +22,17 @@ enum TestBroker {
         try await Connection.connect(try configuration(heartbeat: heartbeat), logger: logger)
     }
 
+    /// A new connection, a channel on it, and a freshly declared queue with a unique name.
+    static func queue(
+        _ prefix: String, confirms: Bool = true, autoDelete: Bool = true, arguments: FieldTable = [:]
+    ) async throws -> (Connection, Channel, String) {
+        let connection = try await connect()
+        let channel = try await connection.openChannel(confirms: confirms)
+        let queue = unique(prefix)
+        try await channel.declareQueue(queue, autoDelete: autoDelete, arguments: arguments)
+        return (connection, channel, queue)
+    }
+
     static let logger: Logger = {
         var logger = Logger(label: "amqp-tests") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel =
