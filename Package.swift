@@ -16,11 +16,20 @@ let package = Package(
         .library(name: "AMQP", targets: ["AMQP"]),
         .executable(name: "warren", targets: ["WarrenCLI"]),
         .executable(name: "warren-fuzz", targets: ["WarrenFuzz"]),
+        .executable(name: "producer", targets: ["ProducerMain"]),
+        .executable(name: "consumer", targets: ["ConsumerMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The C library, and nothing else: a modulemap and a shim header.
@@ -45,6 +54,66 @@ let package = Package(
             dependencies: ["AMQP"],
             swiftSettings: sharedSettings
         ),
+        // Plumbing both services share: configuration from flags and environment, the systemd notify protocol,
+        // Prometheus metrics, RFC 9457 problem responses, the broker link that survives a missing broker.
+        .target(
+            name: "WarrenService",
+            dependencies: [
+                "Warren", "AMQP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        // The consumer service: concurrent handlers, idempotent store, retries, dead letters, sync endpoint.
+        .target(
+            name: "Consumer",
+            dependencies: [
+                "Warren", "AMQP", "WarrenService",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .executableTarget(
+            name: "ConsumerMain",
+            dependencies: [
+                "Consumer", "WarrenService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        // The producer service: HTTP API, publisher with confirms, outbox, status store, SSE, webhooks, sync mode.
+        .target(
+            name: "Producer",
+            dependencies: [
+                "Warren", "AMQP", "WarrenService",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .executableTarget(
+            name: "ProducerMain",
+            dependencies: [
+                "Producer", "WarrenService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         // `warren`: the command-line tool for people.
         .executableTarget(
             name: "WarrenCLI",
@@ -62,6 +131,13 @@ let package = Package(
             dependencies: ["AMQP", "Warren"],
             swiftSettings: sharedSettings
         ),
+        // Helpers the integration tests share: child processes, private brokers, HTTP, free ports.
+        .target(
+            name: "WarrenTestSupport",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/WarrenTestSupport",
+            swiftSettings: sharedSettings
+        ),
         // Pure logic, no broker.
         .testTarget(
             name: "AMQPTests",
@@ -77,14 +153,14 @@ let package = Package(
         // Warren's topology against a real RabbitMQ node, configured from the environment.
         .testTarget(
             name: "WarrenIntegrationTests",
-            dependencies: ["Warren", "AMQP"],
+            dependencies: ["Warren", "AMQP", "WarrenTestSupport"],
             swiftSettings: sharedSettings
         ),
         // Against a real RabbitMQ node (scripts/broker), configured from the environment.
         .testTarget(
             name: "AMQPIntegrationTests",
             dependencies: [
-                "AMQP",
+                "AMQP", "WarrenTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: sharedSettings

@@ -2,6 +2,7 @@ import AMQP
 import Foundation
 import Synchronization
 import Testing
+import WarrenTestSupport
 
 /// Tests that kill, restart or block a broker: each runs against a node of its own.
 @Suite("Broker faults on a private node", .serialized)

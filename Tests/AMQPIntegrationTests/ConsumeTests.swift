@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import Testing
+import WarrenTestSupport
 
 @Suite("Consuming with acknowledgements against a real broker")
 struct ConsumeTests {

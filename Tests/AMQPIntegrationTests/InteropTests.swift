@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import Testing
+import WarrenTestSupport
 
 /// Messages cross between the wrapper and Debian's amqp-tools (another rabbitmq-c program) both ways.
 @Suite("Interop with amqp-tools")

@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import Testing
+import WarrenTestSupport
 
 @Suite("Publishing with confirms against a real broker")
 struct PublishTests {

@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import Testing
+import WarrenTestSupport
 import Warren
 
 /// Declares Warren's topology on a real broker (`AMQP_URL`, default: scripts/broker's default port).
