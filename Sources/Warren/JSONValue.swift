@@ -25,7 +25,8 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// A short name of the value's JSON type for error messages (`"a string"`, `"an object"`, …).
-    var kindDescription: String {
+    /// "null", "a boolean", "a number", "a string", "an array" or "an object": for error messages.
+    public var kindDescription: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"

@@ -24,7 +24,7 @@ public enum WarrenError: Error, Sendable, Hashable {
     }
 
     /// `value` in double quotes, cut to ``maximumQuotedLength`` characters (with `…` when cut).
-    static func quote(_ value: String) -> String {
+    public static func quote(_ value: String) -> String {
         "\"\(value.truncated(to: maximumQuotedLength))\""
     }
 }

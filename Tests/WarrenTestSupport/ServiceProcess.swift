@@ -1,10 +1,9 @@
 public import Foundation
-import Synchronization
 
 /// One of the project's own executables (`producer`, `consumer`, `warren`) running as a real child process, its
 /// stdout and stderr going to a log file, stopped with real signals.
 ///
-/// `Sendable`; the exit status is collected by a dedicated thread blocked in `waitpid`, never on the cooperative
+/// `Sendable` (the exit status is only touched under `lock`); the exit status is collected by a dedicated thread blocked in `waitpid`, never on the cooperative
 /// pool. Spawned with an empty signal mask and default dispositions (see ``runProcess(_:_:stdin:)``).
 public final class ServiceProcess: Sendable {
     /// The child's process id.
@@ -13,7 +12,8 @@ public final class ServiceProcess: Sendable {
     public let logPath: String
     /// Which executable.
     public let name: String
-    private let exitStatus = Mutex<Int32?>(nil)
+    private let lock = NSLock()
+    nonisolated(unsafe) private var exitStatusValue: Int32?
 
     /// The directory holding the built executables: `$WARREN_BIN_DIR`, else the test bundle's own directory
     /// (SwiftPM puts products and the test runner side by side).
@@ -68,7 +68,7 @@ public final class ServiceProcess: Sendable {
             var status: Int32 = 0
             while waitpid(process.pid, &status, 0) < 0 && errno == EINTR {}
             let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-            process.exitStatus.withLock { $0 = code }
+            process.setExit(code)
         }
         waiter.start()
         return process
@@ -81,7 +81,9 @@ public final class ServiceProcess: Sendable {
     }
 
     /// The exit code (or 128 + signal), nil while it runs.
-    public var exitCode: Int32? { exitStatus.withLock { $0 } }
+    public var exitCode: Int32? { lock.withLock { exitStatusValue } }
+
+    private func setExit(_ code: Int32) { lock.withLock { exitStatusValue = code } }
 
     /// Sends `signal` (SIGTERM, SIGKILL, SIGSTOP, SIGCONT, …) unless it has already exited.
     public func send(_ signal: Int32) {

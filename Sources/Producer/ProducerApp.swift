@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import CoreMetrics
+public import Foundation
+import Hummingbird
+public import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+import WarrenService
+
+/// Assembles and runs the producer: store, broker session, outbox forwarder, status listener, webhook dispatcher,
+/// the HTTP API, systemd notifications; until SIGTERM or SIGINT, then a graceful shutdown.
+///
+/// Shutdown order (reverse of start): `STOPPING=1`; the HTTP server stops accepting and finishes in-flight
+/// requests (their confirms included); the background services finish their round; the broker connection closes.
+public enum ProducerApp {
+    /// Runs until a shutdown signal; throws ``ServiceError/unavailable(_:)`` when the data directory or database
+    /// cannot be opened, or the HTTP port cannot be bound.
+    public static func run(
+        _ configuration: ProducerConfiguration, logger: Logger,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: configuration.service.dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ServiceError.unavailable("cannot create the data directory \(configuration.service.dataDirectory)")
+        }
+        let store: ProducerStore
+        do {
+            store = try ProducerStore(path: configuration.databasePath)
+        } catch {
+            throw ServiceError.unavailable("\(error)")
+        }
+        let signer = WebhookSigner(secret: try webhookSecret(configuration, logger: logger))
+        PrometheusExport.bootstrap()
+        let metrics = ProducerMetrics()
+        metrics.outboxDepth.record(store.outboxCount)
+        let estimator = BacklogEstimator()
+        let broker = BrokerSession(configuration: configuration, estimator: estimator, metrics: metrics, logger: logger)
+        let outboxSignal = WakeSignal()
+        let webhookSignal = WakeSignal()
+        let broadcaster = StatusBroadcaster()
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: HTTPClient.Configuration(
+                timeout: .init(connect: .nanoseconds(configuration.syncConnectTimeout.nanoseconds))))
+        let notifier = SystemdNotifier(environment: environment)
+        let stopping = NIOLockedValueBox(false)
+
+        let intake = EventIntake(
+            configuration: configuration, store: store, broker: broker, forwarder: outboxSignal, metrics: metrics,
+            logger: logger)
+        let controller = EventsController(
+            configuration: configuration, intake: intake,
+            sync: SyncForwarder(
+                client: client, consumerURL: configuration.consumerURL, timeout: configuration.syncTimeout),
+            store: store, broadcaster: broadcaster, estimator: estimator)
+        let summary: @Sendable () -> String = {
+            "mode \(configuration.mode.rawValue); \(broker.summary); outbox \(store.outboxCount)"
+        }
+        let router = ProducerRoutes.router(controller: controller, configuration: configuration) {
+            if stopping.withLockedValue({ $0 }) { return (false, "shutting down") }
+            let ready = broker.isReady || store.outboxCount < configuration.outboxLimit
+            return (ready, summary())
+        }
+        let app = Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.service.host, port: configuration.service.port),
+                serverName: "warren-producer"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.service.port
+                logger.notice(
+                    "producer listening",
+                    metadata: [
+                        "address": "http://\(configuration.service.host):\(port)",
+                        "mode": "\(configuration.mode.rawValue)",
+                    ])
+                notifier.ready(status: "accepting on port \(port); \(summary())")
+            },
+            logger: logger)
+
+        let background: [any Service] = [
+            broker,
+            StatusListener(
+                configuration: configuration, store: store, broker: broker, broadcaster: broadcaster,
+                webhooks: webhookSignal, estimator: estimator, metrics: metrics, logger: logger),
+            OutboxForwarder(store: store, broker: broker, signal: outboxSignal, metrics: metrics, logger: logger),
+            WebhookDispatcher(
+                store: store, client: client, signer: signer, signal: webhookSignal, metrics: metrics, logger: logger),
+            WatchdogService(notifier: notifier) { broker.isReady || store.outboxCount < configuration.outboxLimit },
+            StatusLineService(notifier: notifier, line: summary),
+        ]
+        let services =
+            background.map {
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: $0, successTerminationBehavior: .ignore,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
+            } + [
+                .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(
+                    service: ShutdownNotifier(notifier: notifier) {
+                        stopping.withLockedValue { $0 = true }
+                        logger.notice("shutting down: finishing in-flight requests")
+                    }, successTerminationBehavior: .ignore),
+            ]
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        let group = ServiceGroup(configuration: groupConfiguration)
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw ServiceError.unavailable("\(error)")
+        }
+        try? await client.shutdown()
+        logger.notice("producer stopped", metadata: ["outbox": "\(store.outboxCount)"])
+    }
+
+    /// The webhook key: from the configuration, else from `<data-dir>/webhook-secret` (created with mode 0600 on
+    /// first start; the path, never the key, is logged).
+    static func webhookSecret(_ configuration: ProducerConfiguration, logger: Logger) throws -> [UInt8] {
+        if let secret = configuration.webhookSecret { return secret }
+        let path = "\(configuration.service.dataDirectory)/webhook-secret"
+        if let text = try? String(contentsOfFile: path, encoding: .utf8), let secret = WebhookSigner.parseSecret(text) {
+            return secret
+        }
+        let secret = WebhookSigner.randomSecret()
+        let text = WebhookSigner(secret: secret).secretText + "\n"
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw ServiceError.unavailable("cannot write the webhook secret to \(path)")
+        }
+        logger.notice("created a webhook signing secret", metadata: ["path": "\(path)"])
+        return secret
+    }
+}

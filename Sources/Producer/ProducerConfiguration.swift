@@ -1,0 +1,50 @@
+import Foundation
+public import WarrenService
+
+/// Everything the producer needs to run, checked before anything starts.
+///
+/// A value type; `Sendable`. Built by the `producer` command from flags and environment
+/// (``ProducerOptions/validated(environment:)``), or directly by tests and embedders.
+public struct ProducerConfiguration: Sendable {
+    /// How `POST /v1/events` handles an event unless the request asks otherwise.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Publish to RabbitMQ with confirms (or spool to the outbox) and answer `202` at once.
+        case async
+        /// Call the consumer's `POST /v1/process` and wait for the outcome.
+        case sync
+    }
+
+    /// Broker, HTTP address, data directory, topology, log level.
+    public var service: ServiceSettings
+    /// The default mode.
+    public var mode: Mode = .async
+    /// The consumer's base URL for sync mode.
+    public var consumerURL: String = "http://127.0.0.1:8081"
+    /// The producer's name: its status queue is `warren.status.<name>`.
+    public var name: String
+    /// The largest request body accepted (default 1 MiB).
+    public var bodyLimit: Int = 1 << 20
+    /// The most events the outbox holds before `POST /v1/events` answers `503` (default 100,000).
+    public var outboxLimit: Int = 100_000
+    /// How long a request waits for the broker's confirm before spooling the event to the outbox (default 2 s).
+    public var publishTimeout: Duration = .seconds(2)
+    /// Sync mode: the whole call to the consumer (default 10 s).
+    public var syncTimeout: Duration = .seconds(10)
+    /// Sync mode: connecting to the consumer (default 1 s).
+    public var syncConnectTimeout: Duration = .seconds(1)
+    /// How long a graceful shutdown waits for in-flight work (default 20 s).
+    public var shutdownTimeout: Duration = .seconds(20)
+    /// The bearer token `/v1/*` requires, or nil for none.
+    public var authToken: String?
+    /// The key webhooks are signed with (raw bytes), or nil to create and keep one in the data directory.
+    public var webhookSecret: [UInt8]?
+
+    /// A configuration with the defaults above.
+    public init(service: ServiceSettings, name: String) {
+        self.service = service
+        self.name = name
+    }
+
+    /// The SQLite file.
+    public var databasePath: String { "\(service.dataDirectory)/producer.sqlite" }
+}

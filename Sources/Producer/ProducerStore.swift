@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import NIOConcurrencyHelpers
+import Warren
+
+/// The producer's SQLite database (GRDB, WAL, `synchronous=FULL`): events and their status history, the outbox of
+/// events waiting for the broker, and the webhook deliveries still to make.
+///
+/// One instance per process owns the file; `Sendable`, every method may be called from any task. Writes are
+/// serialized by GRDB's writer queue and reads run concurrently on its reader pool: none of them runs on the Swift
+/// cooperative pool. `synchronous=FULL` makes every commit durable before it returns, which is what lets the
+/// producer answer `202` for an event that is only in the outbox.
+public final class ProducerStore: Sendable {
+    let pool: DatabasePool
+    /// Rows in the outbox, kept in memory so the hot path never counts the table.
+    let outboxRows: NIOLockedValueBox<Int>
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String) throws(ProducerError) {
+        do {
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            configuration.busyMode = .timeout(5)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            self.pool = pool
+            outboxRows = NIOLockedValueBox(
+                try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 })
+        } catch {
+            throw .storage("cannot open \(path): \(error)")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        type TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        attempt INTEGER NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        result TEXT,
+                        error TEXT,
+                        callback_url TEXT,
+                        idempotency_key TEXT UNIQUE
+                    );
+                    CREATE TABLE status_history (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+                        status TEXT NOT NULL,
+                        attempt INTEGER NOT NULL,
+                        at REAL NOT NULL,
+                        result TEXT,
+                        error TEXT
+                    );
+                    CREATE INDEX status_history_event ON status_history(event_id, seq);
+                    CREATE TABLE outbox (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        event_id TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        spooled_at REAL NOT NULL
+                    );
+                    CREATE TABLE webhooks (
+                        event_id TEXT PRIMARY KEY NOT NULL,
+                        url TEXT NOT NULL,
+                        payload BLOB NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at REAL NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        last_error TEXT
+                    );
+                    CREATE INDEX webhooks_due ON webhooks(state, next_attempt_at);
+                    """)
+        }
+        return migrator
+    }
+
+    /// Runs `body` in a write transaction, mapping database errors to ``ProducerError/storage(_:)``.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as ProducerError {
+            throw error
+        } catch {
+            throw ProducerError.storage("\(error)")
+        }
+    }
+
+    /// Runs `body` on a reader, mapping database errors to ``ProducerError/storage(_:)``.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw ProducerError.storage("\(error)")
+        }
+    }
+
+    static func json(_ value: JSONValue?) -> String? {
+        value.map { String(decoding: $0.encoded(), as: UTF8.self) }
+    }
+
+    static func jsonValue(_ text: String?) -> JSONValue? {
+        text.flatMap { try? JSONValue.parse(Array($0.utf8)) }
+    }
+}

@@ -1,0 +1,69 @@
+import AMQP
+import CoreMetrics
+import Logging
+import ServiceLifecycle
+import Warren
+import WarrenService
+
+/// Reads the consumer's status updates from this producer's durable queue (`warren.status.<name>`) into the store,
+/// then tells SSE streams, the webhook dispatcher and the backlog estimator.
+///
+/// A `Service`. Acks each update only after it is committed, so a producer restart loses none. Updates for events
+/// this producer never accepted (other producers' events) and stale or malformed ones are acked and dropped.
+struct StatusListener: Service {
+    let configuration: ProducerConfiguration
+    let store: ProducerStore
+    let broker: BrokerSession
+    let broadcaster: StatusBroadcaster
+    let webhooks: WakeSignal
+    let estimator: BacklogEstimator
+    let metrics: ProducerMetrics
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await listen()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("status listener stopped; restarting", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+
+    private func listen() async throws {
+        let link = try await broker.waitForLink()
+        let channel = try await link.connection.openChannel()
+        let queue = try await configuration.service.topology.declareStatusQueue(named: configuration.name, on: channel)
+        let consumer = try await channel.consume(queue: queue, prefetch: 256)
+        logger.info("listening for status updates", metadata: ["queue": "\(queue)"])
+        for try await delivery in consumer {
+            try await handle(delivery)
+        }
+    }
+
+    private func handle(_ delivery: Delivery) async throws {
+        let update: StatusUpdate
+        do {
+            update = try StatusUpdate.decode(delivery.body)
+        } catch {
+            logger.warning("dropping a malformed status update", metadata: ["error": "\(error)"])
+            try? delivery.ack()
+            return
+        }
+        let application = try await store.apply(update)
+        if case .applied(let change, let webhook) = application {
+            metrics.statusUpdates.increment()
+            broadcaster.publish(change)
+            if update.status.isFinal { estimator.recordFinal() }
+            if webhook { webhooks.wake() }
+            logger.debug(
+                "status", metadata: ["event.id": "\(update.id)", "status": "\(update.status.rawValue)"])
+        }
+        try? delivery.ack()
+    }
+}
