@@ -161,6 +161,16 @@ let package = Package(
             dependencies: ["Warren", "AMQP", "WarrenTestSupport"],
             swiftSettings: sharedSettings
         ),
+        // The real `producer` binary against a real broker, real HTTP, real SQLite, real signals.
+        .testTarget(
+            name: "ProducerIntegrationTests",
+            dependencies: [
+                "AMQP", "Warren", "Producer", "WarrenTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         // Against a real RabbitMQ node (scripts/broker), configured from the environment.
         .testTarget(
             name: "AMQPIntegrationTests",
