@@ -14,7 +14,7 @@ import WarrenService
 /// A `Service`: put it first in the service group so it shuts down last, after everything that publishes or
 /// consumes through it. `Sendable`; ``publish(_:attempt:timeout:)`` and the state properties are safe from any
 /// task.
-final class BrokerSession: Service, Sendable {
+final class BrokerSession: Service, Sendable, CustomStringConvertible {
     /// What is up once connected.
     struct Link: Sendable {
         let connection: Connection
@@ -41,6 +41,9 @@ final class BrokerSession: Service, Sendable {
     }
 
     var topology: Topology { configuration.service.topology }
+
+    /// The name ServiceLifecycle logs (never the configuration: it holds secrets).
+    var description: String { "BrokerSession" }
 
     /// The link once connected and declared, else nil.
     var link: Link? { state.withLockedValue { $0.link } }
@@ -128,6 +131,8 @@ final class BrokerSession: Service, Sendable {
             do {
                 let setup = try await connection.openChannel()
                 try await topology.declare(on: setup)
+                // Before accepting anything: a status update for an event accepted now must find this queue.
+                try await topology.declareStatusQueue(named: configuration.name, on: setup)
                 let publisher = try await connection.openChannel(confirms: true, maxInFlight: 10_000)
                 state.withLockedValue { state in
                     state.link = Link(connection: connection, publisher: publisher)

@@ -9,7 +9,10 @@ import ServiceLifecycle
 /// exactly those the broker confirmed; on any failure it backs off and tries the rest again later (a publish that
 /// was sent but not confirmed may reach the consumer twice: its store suppresses the duplicate). On graceful
 /// shutdown it finishes the round in progress; whatever is left stays in the outbox for the next start.
-struct OutboxForwarder: Service {
+struct OutboxForwarder: Service, CustomStringConvertible {
+    /// The name ServiceLifecycle logs (never the members: some hold secrets).
+    var description: String { "OutboxForwarder" }
+
     let store: ProducerStore
     let broker: BrokerSession
     let signal: WakeSignal

@@ -5,7 +5,7 @@ public import WarrenService
 ///
 /// A value type; `Sendable`. Built by the `producer` command from flags and environment
 /// (``ProducerOptions/validated(environment:)``), or directly by tests and embedders.
-public struct ProducerConfiguration: Sendable {
+public struct ProducerConfiguration: Sendable, CustomStringConvertible {
     /// How `POST /v1/events` handles an event unless the request asks otherwise.
     public enum Mode: String, Sendable, CaseIterable {
         /// Publish to RabbitMQ with confirms (or spool to the outbox) and answer `202` at once.
@@ -43,6 +43,11 @@ public struct ProducerConfiguration: Sendable {
     public init(service: ServiceSettings, name: String) {
         self.service = service
         self.name = name
+    }
+
+    /// A summary without secrets (the token and webhook key are never printed).
+    public var description: String {
+        "ProducerConfiguration(mode: \(mode.rawValue), name: \(name), port: \(service.port), auth: \(authToken == nil ? "off" : "on"))"
     }
 
     /// The SQLite file.

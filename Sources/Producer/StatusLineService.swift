@@ -3,7 +3,10 @@ import WarrenService
 
 /// Keeps systemd's `STATUS=` line current (every 2 s, only when it changed), e.g. "accepting; connected to …;
 /// outbox 0".
-struct StatusLineService: Service {
+struct StatusLineService: Service, CustomStringConvertible {
+    /// The name ServiceLifecycle logs (never the members: some hold secrets).
+    var description: String { "StatusLineService" }
+
     let notifier: SystemdNotifier
     let line: @Sendable () -> String
 

@@ -10,7 +10,10 @@ import WarrenService
 ///
 /// A `Service`. Acks each update only after it is committed, so a producer restart loses none. Updates for events
 /// this producer never accepted (other producers' events) and stale or malformed ones are acked and dropped.
-struct StatusListener: Service {
+struct StatusListener: Service, CustomStringConvertible {
+    /// The name ServiceLifecycle logs (never the members: some hold secrets).
+    var description: String { "StatusListener" }
+
     let configuration: ProducerConfiguration
     let store: ProducerStore
     let broker: BrokerSession

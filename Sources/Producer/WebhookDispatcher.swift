@@ -12,7 +12,10 @@ import ServiceLifecycle
 /// survive restarts. Each round sends up to ``concurrency`` due deliveries at once with a ``timeout`` each; a 2xx
 /// answer is success, anything else is retried after 1 s, 5 s, 30 s, 2 min, 10 min, 30 min, then given up
 /// (``maxAttempts``).
-struct WebhookDispatcher: Service {
+struct WebhookDispatcher: Service, CustomStringConvertible {
+    /// The name ServiceLifecycle logs (never the members: some hold secrets).
+    var description: String { "WebhookDispatcher" }
+
     static let delays: [Int64] = [1, 5, 30, 120, 600, 1800]
 
     let store: ProducerStore

@@ -6,13 +6,16 @@ public import Foundation
 ///
 /// A value type holding the key; `Sendable`. Receivers verify with the same secret (``secretText``, the
 /// `whsec_…` form), reject timestamps too far from their clock, and compare signatures in constant time.
-public struct WebhookSigner: Sendable {
+public struct WebhookSigner: Sendable, CustomStringConvertible {
     private let secret: [UInt8]
 
     /// A signer with `secret` (raw key bytes, at least 16).
     public init(secret: [UInt8]) {
         self.secret = secret
     }
+
+    /// Never the key.
+    public var description: String { "WebhookSigner(key: redacted)" }
 
     /// The key as receivers configure it: `whsec_` + base64.
     public var secretText: String {

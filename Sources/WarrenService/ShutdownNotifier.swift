@@ -3,7 +3,10 @@ public import ServiceLifecycle
 /// Tells systemd `STOPPING=1` the moment a graceful shutdown begins, and runs `onShutdown` (for logs).
 ///
 /// A `Service`: put it last in the service group, so it is the first to hear of the shutdown.
-public struct ShutdownNotifier: Service {
+public struct ShutdownNotifier: Service, CustomStringConvertible {
+    /// The name ServiceLifecycle logs.
+    public var description: String { "ShutdownNotifier" }
+
     private let notifier: SystemdNotifier
     private let onShutdown: @Sendable () -> Void
 

@@ -5,7 +5,10 @@ public import ServiceLifecycle
 ///
 /// A `Service` for the service group; does nothing (returns at once) when no watchdog is configured. Stops on
 /// graceful shutdown or cancellation.
-public struct WatchdogService: Service {
+public struct WatchdogService: Service, CustomStringConvertible {
+    /// The name ServiceLifecycle logs.
+    public var description: String { "WatchdogService" }
+
     private let notifier: SystemdNotifier
     private let isHealthy: @Sendable () -> Bool
 

@@ -178,7 +178,8 @@ struct APITests {
     func authentication() async throws {
         let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)").path
         try "s3cret-token-of-enough-length\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        try await ProducerInstance.with(arguments: ["--auth-token-file", tokenFile]) { producer in
+        try await ProducerInstance.with(arguments: ["--auth-token-file", tokenFile, "--log-level", "trace"]) {
+            producer in
             let anonymous = try await producer.post(#"{"type":"a"}"#)
             #expect(anonymous.status == 401)
             #expect(anonymous.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)

@@ -46,11 +46,13 @@ struct ProducerInstance: Sendable {
 
     /// Starts a producer, runs `body`, stops it on every path (SIGTERM, then SIGKILL after 30 s).
     static func with<T>(
-        amqpURL: String = brokerURL, prefix: String = uniquePrefix("p"), arguments: [String] = [],
+        amqpURL: String = brokerURL, prefix: String = uniquePrefix("p"), dataDirectory: String? = nil,
+        arguments: [String] = [],
         environment: [String: String?] = [:], waitForBroker: Bool = true, _ body: (ProducerInstance) async throws -> T
     ) async throws -> T {
         let producer = try await start(
-            amqpURL: amqpURL, prefix: prefix, arguments: arguments, environment: environment,
+            amqpURL: amqpURL, prefix: prefix, dataDirectory: dataDirectory, arguments: arguments,
+            environment: environment,
             waitForBroker: waitForBroker)
         do {
             let result = try await body(producer)
@@ -82,12 +84,19 @@ enum BrokerCheck {
         }
     }
 
-    /// Takes (acks) up to `count` messages from `queue`, waiting up to `timeout` for them; their event ids, in
-    /// delivery order.
-    static func drain(_ queue: String, count: Int, url: String = brokerURL, timeout: Duration = .seconds(20))
-        async throws
-        -> [String]
-    {
+    /// Takes (acks) messages from `queue` until `count` arrived, or until `timeout`; their event ids, in delivery
+    /// order (duplicates included).
+    static func drain(
+        _ queue: String, count: Int, url: String = brokerURL, timeout: Duration = .seconds(20)
+    ) async throws -> [String] {
+        try await drain(queue, url: url, timeout: timeout, until: { $0.count >= count })
+    }
+
+    /// Takes (acks) messages from `queue` until `done` holds for the ids so far, or until `timeout`.
+    static func drain(
+        _ queue: String, url: String = brokerURL, timeout: Duration = .seconds(20),
+        until done: @escaping @Sendable ([String]) -> Bool
+    ) async throws -> [String] {
         try await Connection.withConnection(try ConnectionConfiguration(url: url)) { connection in
             let channel = try await connection.openChannel()
             let consumer = try await channel.consume(queue: queue, prefetch: 500)
@@ -97,7 +106,7 @@ enum BrokerCheck {
                     for try await delivery in consumer {
                         ids.append(try CloudEvent.decode(delivery.body).id)
                         try delivery.ack()
-                        if ids.values.count >= count { return }
+                        if done(ids.values) { return }
                     }
                 }
                 group.addTask { try? await Task.sleep(for: timeout) }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A unix datagram socket standing in for systemd's notify socket: give ``path`` to a service as
 /// `$NOTIFY_SOCKET` and read what it announces (`READY=1`, `STATUS=…`, `STOPPING=1`, `WATCHDOG=1`).

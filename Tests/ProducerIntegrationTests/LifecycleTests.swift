@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import Warren
+import WarrenTestSupport
+
+/// The producer as a process: systemd's notify protocol, and SIGTERM under load losing nothing accepted.
+@Suite("producer lifecycle")
+struct LifecycleTests {
+    @Test("READY=1, STATUS=, WATCHDOG=1 and STOPPING=1 reach $NOTIFY_SOCKET; SIGTERM exits 0")
+    func notify() async throws {
+        let socket = try NotifySocket()
+        let producer = try await ProducerInstance.start(
+            environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "400000", "WATCHDOG_PID": nil])
+        let ready = await socket.waitFor("READY=1")
+        #expect(ready)
+        #expect(socket.messages.contains { $0.contains("STATUS=accepting") })
+        let watchdog = await socket.waitFor("WATCHDOG=1", timeout: .seconds(5))
+        #expect(watchdog)
+        let code = await producer.stop()
+        #expect(code == 0, "\(producer.process.log)")
+        #expect(socket.messages.contains { $0.contains("STOPPING=1") })
+    }
+
+    @Test("SIGTERM during load: every 202 is in the queue (or forwarded from the outbox at the next start)")
+    func sigtermUnderLoad() async throws {
+        let prefix = uniquePrefix("term")
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("producer-\(prefix)").path
+        let producer = try await ProducerInstance.start(prefix: prefix, dataDirectory: data)
+        let accepted = SharedList()
+        let refusedOrCut = SharedList()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    for n in 0..<400 {
+                        do {
+                            // async-http-client retries a refused connection until the deadline: keep it short.
+                            let reply = try await TestHTTP.request(
+                                "POST", "\(producer.base)/v1/events", headers: [("Content-Type", "application/json")],
+                                body: Array(#"{"type":"demo.work","data":{"w":\#(worker),"n":\#(n)}}"#.utf8),
+                                timeout: .seconds(3))
+                            if reply.status == 202, let id = reply.json["id"] as? String {
+                                accepted.append(id)
+                            } else {
+                                refusedOrCut.append("\(reply.status)")
+                            }
+                        } catch {
+                            refusedOrCut.append("\(error)")
+                            return  // the server is gone
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                _ = await eventually(timeout: .seconds(30)) { accepted.values.count >= 300 }
+                producer.process.send(SIGTERM)
+            }
+            try await group.waitForAll()
+        }
+        let code = await producer.process.waitForExit(timeout: .seconds(30))
+        #expect(code == 0, "\(producer.process.log)")
+        // Whatever was left in the outbox goes out at the next start.
+        try await ProducerInstance.with(prefix: prefix, dataDirectory: data) { _ in
+            let expected = Set(accepted.values)
+            let ids = try await BrokerCheck.drain(
+                "\(prefix).events", timeout: .seconds(30), until: { Set($0).isSuperset(of: expected) })
+            let missing = Set(accepted.values).subtracting(ids)
+            #expect(missing.isEmpty, "\(missing.count) of \(accepted.values.count) accepted events are missing")
+        }
+        #expect(accepted.values.count >= 300)
+
+    }
+}

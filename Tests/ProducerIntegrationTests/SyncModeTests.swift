@@ -1,0 +1,83 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Testing
+import Warren
+import WarrenTestSupport
+
+/// Sync mode: the producer calls the consumer's `POST /v1/process` and waits. A stand-in consumer (same HTTP
+/// contract) makes each outcome deterministic; the real consumer is exercised by the demo and kill tests.
+@Suite("producer sync mode")
+struct SyncModeTests {
+    @Test("200 with the consumer's outcome; the status is kept")
+    func success() async throws {
+        let router = Router()
+        router.get("/ping") { _, _ in "pong" }
+        router.post("/v1/process") { request, _ -> Response in
+            var request = request
+            let event = try CloudEvent.decode(try await request.collectBody(upTo: 1 << 20).readableBytesView)
+            let update = StatusUpdate(id: event.id, status: .succeeded, attempt: 1, at: Date(), result: .string("ok"))
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: update.encoded())))
+        }
+        try await FakeServer.with(router) { base in
+            try await ProducerInstance.with(arguments: ["--mode", "sync", "--consumer-url", base]) { producer in
+                let reply = try await producer.post(#"{"type":"demo.work","data":{}}"#)
+                #expect(reply.status == 200, "\(reply.text)")
+                #expect(reply.json["status"] as? String == "succeeded")
+                #expect(reply.json["result"] as? String == "ok")
+                let id = try #require(reply.json["id"] as? String)
+                let stored = try await TestHTTP.get("\(producer.base)/v1/events/\(id)")
+                #expect(stored.json["status"] as? String == "succeeded")
+                // The same producer still answers 202 when a request asks for async.
+                let async = try await producer.post(#"{"type":"demo.work"}"#, headers: [("Prefer", "respond-async")])
+                #expect(async.status == 202)
+            }
+        }
+    }
+
+    @Test("504 when the consumer does not answer in time")
+    func timeout() async throws {
+        let router = Router()
+        router.get("/ping") { _, _ in "pong" }
+        router.post("/v1/process") { _, _ -> HTTPResponse.Status in
+            try await Task.sleep(for: .seconds(5))
+            return .ok
+        }
+        try await FakeServer.with(router) { base in
+            try await ProducerInstance.with(arguments: [
+                "--mode", "sync", "--consumer-url", base, "--sync-timeout", "0.5",
+            ]) { producer in
+                let reply = try await producer.post(#"{"type":"demo.work"}"#)
+                #expect(reply.status == 504, "\(reply.text)")
+                #expect(reply.header("Content-Type") == "application/problem+json")
+            }
+        }
+    }
+
+    @Test("503 with Retry-After when nothing listens at the consumer URL; 422 passed through")
+    func unreachable() async throws {
+        try await ProducerInstance.with(arguments: [
+            "--mode", "sync", "--consumer-url", "http://127.0.0.1:\(freePort())",
+        ]) {
+            producer in
+            let reply = try await producer.post(#"{"type":"demo.work"}"#)
+            #expect(reply.status == 503, "\(reply.text)")
+            #expect(reply.header("Retry-After") != nil)
+            #expect(reply.text.contains("unreachable"))
+        }
+        let router = Router()
+        router.get("/ping") { _, _ in "pong" }
+        router.post("/v1/process") { _, _ -> Response in
+            Response(
+                status: .unprocessableContent,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"detail":"no handler for type nope"}"#)))
+        }
+        try await FakeServer.with(router) { base in
+            try await ProducerInstance.with(arguments: ["--mode", "sync", "--consumer-url", base]) { producer in
+                let reply = try await producer.post(#"{"type":"nope"}"#)
+                #expect(reply.status == 422)
+                #expect(reply.text.contains("no handler for type nope"))
+            }
+        }
+    }
+}
