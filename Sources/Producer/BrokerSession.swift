@@ -160,7 +160,8 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
 
     private func pollDepth(on channel: Channel) async {
         while !Task.isCancelled {
-            if let info = try? await channel.declareQueue(topology.eventsQueue, passive: true) {
+            // A blocked broker stops reading this connection: a synchronous method would wait out its timeout.
+            if !isBlocked, let info = try? await channel.declareQueue(topology.eventsQueue, passive: true) {
                 estimator.recordDepth(Int(info.messageCount))
                 metrics.queueDepth.record(Int(info.messageCount))
             }

@@ -46,7 +46,9 @@ struct EventIntake: Sendable {
         }
         let start = ContinuousClock.now
         do {
-            try await broker.publish(event, timeout: configuration.publishTimeout)
+            let broker = self.broker
+            let timeout = configuration.publishTimeout
+            try await withDeadline(timeout) { try await broker.publish(event, timeout: timeout) }
             metrics.publishLatency.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
             metrics.confirmsAcked.increment()
             metrics.acceptedDirect.increment()

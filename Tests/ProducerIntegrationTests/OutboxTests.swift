@@ -71,4 +71,31 @@ struct OutboxTests {
             }
         }
     }
+
+    @Test("memory alarm: publishing stops while blocked, 202s come from the outbox, all forwarded after unblock")
+    func memoryAlarm() async throws {
+        try await PrivateBroker.with { broker in
+            try await ProducerInstance.with(amqpURL: broker.url, arguments: ["--publish-timeout", "1"]) { producer in
+                _ = try await broker.ctl(["set_vm_memory_high_watermark", "0.0000001"])
+                var accepted: [String] = []
+                for n in 0..<5 {
+                    let reply = try await TestHTTP.request(
+                        "POST", "\(producer.base)/v1/events", headers: [("Content-Type", "application/json")],
+                        body: Array(#"{"type":"demo.work","data":{"n":\#(n)}}"#.utf8), timeout: .seconds(6))
+                    #expect(reply.status == 202, "\(reply.text)")
+                    if let id = reply.json["id"] as? String { accepted.append(id) }
+                }
+                let blocked = await eventually(timeout: .seconds(10)) {
+                    (try? await TestHTTP.get("\(producer.base)/readyz"))?.text.contains("blocked") == true
+                }
+                #expect(blocked)
+                _ = try await broker.ctl(["set_vm_memory_high_watermark", "0.4"])
+                let expected = Set(accepted)
+                let drained = try await BrokerCheck.drain(
+                    "\(producer.prefix).events", url: broker.url, timeout: .seconds(60),
+                    until: { Set($0).isSuperset(of: expected) })
+                #expect(Set(drained).isSuperset(of: expected))
+            }
+        }
+    }
 }
