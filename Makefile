@@ -3,10 +3,10 @@ SHELL := /bin/bash
 BROKER_STATE ?= $(CURDIR)/.broker
 export WARREN_BROKER_STATE := $(BROKER_STATE)
 
-.PHONY: help demo test build release rawc bench broker-start broker-stop clean
+.PHONY: help demo test build release rawc bench broker-start broker-stop clean check-deploy install install-systemd
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 demo: ## start a private broker and do a publish/consume round trip with the CLI
 	bash scripts/demo
@@ -17,17 +17,29 @@ test: ## install what is needed, start a private broker, run all tests (what CI 
 build: ## debug build
 	swift build
 
-release: ## release build of warren
+release: ## release build of producer, consumer and warren (static Swift runtime, as deployed)
 	bash scripts/install-deps
-	swift build -c release --product warren
+	swift build -c release --static-swift-stdlib --product producer
+	swift build -c release --static-swift-stdlib --product consumer
+	swift build -c release --static-swift-stdlib --product warren
 
 rawc: Benchmarks/rawc/rawc ## build the raw C rabbitmq-c loop used by the benchmarks
 
 Benchmarks/rawc/rawc: Benchmarks/rawc/rawc.c
 	cc -O2 -Wall -o $@ $< $$(pkg-config --cflags --libs librabbitmq)
 
-bench: release rawc ## library benchmark: Warren vs the raw C loop, same broker, same run
+bench: rawc ## library benchmark: Warren vs the raw C loop, same broker, same run
+	bash scripts/install-deps
+	swift build -c release --product warren
 	bash scripts/bench
+
+check-deploy: ## check docker-compose.yml, deploy/Dockerfile, the systemd units and the install script
+	bash scripts/check-deploy
+
+install-systemd: ## build and install binaries, systemd units and /etc/warren (PREFIX=/usr/local, DESTDIR=)
+	bash scripts/install-systemd $(if $(PREFIX),--prefix $(PREFIX)) $(if $(DESTDIR),--destdir $(DESTDIR))
+
+install: install-systemd ## same as install-systemd
 
 broker-start: ## start the development broker (prints its URL)
 	bash scripts/broker start
