@@ -136,10 +136,15 @@ let package = Package(
             dependencies: ["AMQP", "Warren"],
             swiftSettings: sharedSettings
         ),
+        // Child processes with a clean signal mask, real signals and a log file (tests, demo, --exec).
+        .target(
+            name: "WarrenProcess",
+            swiftSettings: sharedSettings
+        ),
         // Helpers the integration tests share: child processes, private brokers, HTTP, free ports.
         .target(
             name: "WarrenTestSupport",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["WarrenProcess", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Tests/WarrenTestSupport",
             swiftSettings: sharedSettings
         ),
@@ -165,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "ProducerIntegrationTests",
             dependencies: [
-                "AMQP", "Warren", "Producer", "WarrenTestSupport",
+                "AMQP", "Warren", "Producer", "WarrenProcess", "WarrenTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Warren
 import WarrenService
+import WarrenProcess
 import WarrenTestSupport
 
 @testable import Producer

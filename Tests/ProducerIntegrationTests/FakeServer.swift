@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import WarrenProcess
 import WarrenTestSupport
 
 /// A small HTTP server of the test's own (a webhook receiver, or a stand-in consumer with a chosen behaviour),

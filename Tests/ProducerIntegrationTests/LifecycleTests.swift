@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Warren
+import WarrenProcess
 import WarrenTestSupport
 
 /// The producer as a process: systemd's notify protocol, and SIGTERM under load losing nothing accepted.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Warren
+import WarrenProcess
 import WarrenTestSupport
 
 /// The producer against its own broker node, killed and frozen: the outbox keeps every accepted event, in order,

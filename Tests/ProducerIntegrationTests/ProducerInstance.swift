@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import Warren
+import WarrenProcess
 import WarrenTestSupport
 
 /// The shared test broker (`$AMQP_URL`, set by scripts/test).
@@ -11,7 +12,7 @@ func uniquePrefix(_ name: String) -> String { "test-\(name)-\(UUID().uuidString.
 
 /// A real `producer` process on a free port with its own data directory and topology prefix.
 struct ProducerInstance: Sendable {
-    let process: ServiceProcess
+    let process: ChildProcess
     let port: Int
     let prefix: String
     let dataDirectory: String

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Testing
 import Warren
+import WarrenProcess
 import WarrenTestSupport
 
 /// Sync mode: the producer calls the consumer's `POST /v1/process` and waits. A stand-in consumer (same HTTP

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Testing
 import Warren
+import WarrenProcess
 import WarrenTestSupport
 
 /// Webhooks: the final status is POSTed to the callback URL, signed, and retried until the receiver takes it.
