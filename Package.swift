@@ -119,11 +119,23 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
+        // `warren demo`: the isolation experiment (processes, open-loop load, faults, report).
+        .target(
+            name: "WarrenDemo",
+            dependencies: [
+                "AMQP", "WarrenProcess",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         // `warren`: the command-line tool for people.
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "AMQP",
+                "AMQP", "WarrenDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),

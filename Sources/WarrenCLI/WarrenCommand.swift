@@ -13,7 +13,7 @@ struct WarrenCommand: AsyncParsableCommand {
             credentials.
             """,
         subcommands: [
-            DeclareQueueCommand.self, PublishCommand.self, ConsumeCommand.self, BenchCommand.self,
+            DeclareQueueCommand.self, PublishCommand.self, ConsumeCommand.self, BenchCommand.self, DemoCommand.self,
         ]
     )
 }
