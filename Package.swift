@@ -188,6 +188,12 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
+        // Producer, consumer and `warren demo` together: kill and freeze a consumer, async vs sync.
+        .testTarget(
+            name: "SystemIntegrationTests",
+            dependencies: ["WarrenProcess", "WarrenTestSupport"],
+            swiftSettings: sharedSettings
+        ),
         // Against a real RabbitMQ node (scripts/broker), configured from the environment.
         .testTarget(
             name: "AMQPIntegrationTests",

@@ -170,10 +170,12 @@ public struct DemoRunner: Sendable {
                 .after, records: records, samples: allSamples, window: afterStart...end, recoveredAt: nil,
                 baseline: baseline),
         ]
-        let duplicates = Swift.max(0, (stats["effects"] ?? 0) - (stats["processed"] ?? 0))
+        // The store's counts survive the consumer's restart: effects committed vs distinct events stored.
+        let stored = stats["storedEvents"] ?? stats["processed"] ?? 0
+        let duplicates = Swift.max(0, (stats["effects"] ?? 0) - stored)
         return ModeReport(
             mode: mode, phases: phases, lost: lost, duplicateEffects: duplicates,
-            duplicatesSuppressed: stats["duplicatesSuppressed"] ?? 0, processed: stats["processed"] ?? 0,
+            duplicatesSuppressed: stats["duplicatesSuppressed"] ?? 0, processed: stored,
             markers: allMarkers, timeline: Timeline.points(records: records, samples: allSamples),
             checks: DemoVerdict.checks(mode: mode, phases: phases, lost: lost, duplicates: duplicates))
     }
