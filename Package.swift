@@ -51,7 +51,7 @@ let package = Package(
         // The shared logic of both services: the CloudEvents wire model, topology, status and retry policy.
         .target(
             name: "Warren",
-            dependencies: ["AMQP"],
+            dependencies: ["AMQP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: sharedSettings
         ),
         // Plumbing both services share: configuration from flags and environment, the systemd notify protocol,
@@ -74,6 +74,7 @@ let package = Package(
             name: "Consumer",
             dependencies: [
                 "Warren", "AMQP", "WarrenService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -118,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "AMQP",
+                "AMQP", "Warren",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -136,6 +137,22 @@ let package = Package(
             name: "WarrenTestSupport",
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Tests/WarrenTestSupport",
+            swiftSettings: sharedSettings
+        ),
+        // The consumer's pure logic (configuration, demo.work, exec result mapping), no broker.
+        .testTarget(
+            name: "ConsumerTests",
+            dependencies: [
+                "Consumer", "Warren", "WarrenService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        // The real `consumer` (and `warren`) binaries against a real RabbitMQ node, real signals.
+        .testTarget(
+            name: "ConsumerIntegrationTests",
+            dependencies: ["AMQP", "Warren", "WarrenTestSupport"],
             swiftSettings: sharedSettings
         ),
         // Pure logic, no broker.
