@@ -21,7 +21,8 @@ import WarrenTestSupport
         """
 
     @Test func successRetryFailureAndTimeout() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warren-exec-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "warren-exec-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let scriptPath = directory.appendingPathComponent("handler.sh").path
         let pidFile = directory.appendingPathComponent("pids").path
@@ -50,7 +51,8 @@ import WarrenTestSupport
         #expect(final(text)?.result == "plain text result")
         #expect(final(retry)?.status == .succeeded && final(retry)?.attempt == 2)
         #expect(final(retry)?.result == ["ok": true])
-        #expect(updates.contains { $0.id == retry.id && $0.status == .retrying && $0.error?.contains("not yet") == true })
+        #expect(
+            updates.contains { $0.id == retry.id && $0.status == .retrying && $0.error?.contains("not yet") == true })
         #expect(final(fail)?.status == .failed && final(fail)?.attempt == 1)
         #expect(final(fail)?.error?.contains("boom: cannot do \(fail.id)") == true)
         #expect(final(slow)?.status == .deadLettered && final(slow)?.attempt == 2)

@@ -29,8 +29,9 @@ import WarrenTestSupport
         #expect(failed.status == 200)
         #expect(try StatusUpdate.decode(failed.body).status == .failed)
 
-        for invalid in ["{oops", #"{"type": "demo.work"}"#, #"{"specversion":"1.0","id":"a","source":"/s","type":"x.y"}"#]
-        {
+        for invalid in [
+            "{oops", #"{"type": "demo.work"}"#, #"{"specversion":"1.0","id":"a","source":"/s","type":"x.y"}"#,
+        ] {
             let reply = try await TestHTTP.postJSON(url, invalid)
             #expect(reply.status == 422, "\(invalid)")
             #expect(reply.headers.first(name: "content-type") == "application/problem+json")
