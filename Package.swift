@@ -52,7 +52,7 @@ let package = Package(
         // The shared logic of both services: the CloudEvents wire model, topology, status and retry policy.
         .target(
             name: "Warren",
-            dependencies: ["AMQP"],
+            dependencies: ["AMQP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: sharedSettings
         ),
         // Plumbing both services share: configuration from flags and environment, the systemd notify protocol,
@@ -75,6 +75,7 @@ let package = Package(
             name: "Consumer",
             dependencies: [
                 "Warren", "AMQP", "WarrenService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -135,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "AMQP", "WarrenDemo",
+                "AMQP", "Warren", "WarrenDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -158,6 +159,22 @@ let package = Package(
             name: "WarrenTestSupport",
             dependencies: ["WarrenProcess", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Tests/WarrenTestSupport",
+            swiftSettings: sharedSettings
+        ),
+        // The consumer's pure logic (configuration, demo.work, exec result mapping), no broker.
+        .testTarget(
+            name: "ConsumerTests",
+            dependencies: [
+                "Consumer", "Warren", "WarrenService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        // The real `consumer` (and `warren`) binaries against a real RabbitMQ node, real signals.
+        .testTarget(
+            name: "ConsumerIntegrationTests",
+            dependencies: ["AMQP", "Warren", "WarrenProcess", "WarrenTestSupport"],
             swiftSettings: sharedSettings
         ),
         // Pure logic, no broker.

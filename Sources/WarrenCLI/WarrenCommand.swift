@@ -13,7 +13,8 @@ struct WarrenCommand: AsyncParsableCommand {
             credentials.
             """,
         subcommands: [
-            DeclareQueueCommand.self, PublishCommand.self, ConsumeCommand.self, BenchCommand.self, DemoCommand.self,
+            DeclareQueueCommand.self, PublishCommand.self, ConsumeCommand.self, DeadLettersCommand.self,
+            BenchCommand.self, DemoCommand.self,
         ]
     )
 }

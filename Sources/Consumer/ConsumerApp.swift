@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import WarrenService
+
+/// The whole consumer process: the idempotency store, the HTTP application, the consumer loop and the systemd
+/// watchdog in one `ServiceGroup` that shuts down gracefully on SIGTERM and SIGINT.
+///
+/// Stateless entry point; ``run(configuration:environment:)`` returns when the service has stopped.
+public enum ConsumerApp {
+    /// Opens the store (throws ``ConsumerError/store(_:)`` when it cannot) and runs until a signal stops it.
+    public static func run(
+        configuration: ConsumerConfiguration, registry: HandlerRegistry? = nil, environment: [String: String]
+    ) async throws {
+        PrometheusExport.bootstrap()
+        let logger = {
+            var logger = Logger(label: "warren.consumer")
+            logger.logLevel = configuration.service.logLevel
+            return logger
+        }()
+        let notifier = SystemdNotifier(environment: environment)
+        let store = try ProcessedStore(directory: configuration.service.dataDirectory)
+        let registry =
+            registry ?? HandlerRegistry.standard(exec: configuration.exec, concurrency: configuration.concurrency)
+        let stats = ConsumerStats()
+        let state = ConsumerState()
+        let runner = HandlerRunner(timeout: configuration.handlerTimeout, stats: stats)
+        let sync = SyncProcessor(
+            registry: registry, store: store, runner: runner, stats: stats, state: state, logger: logger)
+        let router = ConsumerHTTP.router(
+            sync: sync, store: store, stats: stats, state: state, bodyLimit: configuration.httpBodyLimit)
+        let settings = configuration.service
+        let http = Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(settings.host, port: settings.port), serverName: "warren-consumer"),
+            onServerRunning: { channel in
+                logger.notice("HTTP listening on \(channel.localAddress.map { "\($0)" } ?? "?")")
+            },
+            logger: logger)
+        let consumer = ConsumerService(
+            configuration: configuration, registry: registry, store: store, stats: stats, state: state,
+            notifier: notifier, logger: logger)
+        let watchdog = WatchdogService(notifier: notifier) { state.isBrokerHealthy }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: http),
+                    .init(service: consumer),
+                    .init(service: watchdog, successTerminationBehavior: .ignore),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        let summary =
+            "starting: concurrency \(configuration.concurrency), prefetch \(configuration.prefetch), handler "
+            + "timeout \(configuration.handlerTimeout), data \(settings.dataDirectory)/consumer.sqlite"
+        logger.notice("\(summary)")
+        try await group.run()
+    }
+}

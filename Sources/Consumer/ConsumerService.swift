@@ -1,0 +1,173 @@
+import AMQP
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import Warren
+public import WarrenService
+
+/// The consumer loop as a `Service`: connects (waiting for the broker as long as it takes), declares the topology,
+/// sets `basic.qos`, consumes the events queue and runs up to ``ConsumerConfiguration/concurrency`` deliveries at
+/// once in one task group.
+///
+/// On graceful shutdown it stops taking deliveries (the AMQP consumer is cancelled), waits up to
+/// ``ConsumerConfiguration/shutdownTimeout`` for in-flight handlers (which ack as usual), cancels the rest (left
+/// unacknowledged, so the broker redelivers them), then closes the connection. `run()` returns only when all of that
+/// is done; it starts no unstructured task.
+public struct ConsumerService: Service {
+    private let configuration: ConsumerConfiguration
+    private let registry: HandlerRegistry
+    private let store: ProcessedStore
+    private let stats: ConsumerStats
+    private let state: ConsumerState
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+
+    /// A consumer service; `state` and `stats` are shared with the HTTP side.
+    public init(
+        configuration: ConsumerConfiguration, registry: HandlerRegistry, store: ProcessedStore, stats: ConsumerStats,
+        state: ConsumerState, notifier: SystemdNotifier, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.registry = registry
+        self.store = store
+        self.stats = stats
+        self.state = state
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    /// Connects, consumes until graceful shutdown, drains, closes.
+    public func run() async throws {
+        let topology = configuration.topology
+        notifier.status("connecting to the broker")
+        let connection: Connection
+        do {
+            connection = try await cancelWhenGracefulShutdown { [configuration, logger, notifier] in
+                try await BrokerConnector.connect(configuration.service.connection, logger: logger) { error, attempt in
+                    notifier.status("waiting for the broker (attempt \(attempt)): \(error)")
+                }
+            }
+        } catch is CancellationError {
+            notifier.stopping(status: "stopped before the broker was reachable")
+            return
+        }
+        state.setConnection(connection)
+        do {
+            let publishChannel = try await connection.openChannel(confirms: true, maxInFlight: 1000)
+            let consumeChannel = try await connection.openChannel(prefetch: UInt16(configuration.prefetch))
+            try await topology.declare(on: publishChannel)
+            let processor = DeliveryProcessor(
+                registry: registry, store: store,
+                publisher: OutcomePublisher(channel: publishChannel, topology: topology, confirmTimeout: .seconds(30)),
+                runner: HandlerRunner(timeout: configuration.handlerTimeout, stats: stats),
+                policy: configuration.retryPolicy, stats: stats, maxMessageBytes: configuration.maxMessageBytes,
+                logger: logger)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await watch(connection) }
+                await withGracefulShutdownHandler {
+                    await consume(on: consumeChannel, declaringOn: publishChannel, processor: processor)
+                } onGracefulShutdown: { [state, notifier, logger] in
+                    state.beginDraining()
+                    notifier.stopping(status: "draining in-flight handlers")
+                    logger.notice("graceful shutdown: no new deliveries; draining in-flight handlers")
+                }
+                group.cancelAll()
+            }
+        } catch {
+            state.setConnection(nil)
+            await connection.close()
+            throw error
+        }
+        state.setConsuming(false)
+        await connection.close()
+        state.setConnection(nil)
+        logger.notice("stopped; connection closed")
+    }
+
+    // MARK: - Consuming
+
+    /// Consumes until graceful shutdown (subscribing again if the broker cancels the consumer), then drains.
+    private func consume(on channel: Channel, declaringOn declareChannel: Channel, processor: DeliveryProcessor) async {
+        let topology = configuration.topology
+        let concurrency = configuration.concurrency
+        var announced = false
+        await withTaskGroup(of: Bool.self) { group in
+            var running = 0
+            while !state.isDraining {
+                do {
+                    let consumer = try await channel.consume(
+                        queue: topology.eventsQueue, prefetch: UInt16(configuration.prefetch))
+                    state.setConsuming(true)
+                    let status = "consuming \(topology.eventsQueue) with concurrency \(concurrency)"
+                    if announced { notifier.status(status) } else { notifier.ready(status: status) }
+                    announced = true
+                    logger.notice("\(status), prefetch \(configuration.prefetch)")
+                    for try await delivery in consumer.cancelOnGracefulShutdown() {
+                        while running >= concurrency, await group.next() != nil { running -= 1 }
+                        group.addTask {
+                            await processor.process(delivery)
+                            return true
+                        }
+                        running += 1
+                    }
+                } catch {
+                    logger.error("the consumer stopped: \(error); subscribing again in 1 s")
+                }
+                state.setConsuming(false)
+                guard !state.isDraining else { break }
+                notifier.status("not consuming: subscribing again")
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+                try? await topology.declare(on: declareChannel)
+            }
+            await drain(&group, running: running)
+        }
+    }
+
+    /// Waits for `running` handlers up to the shutdown timeout, then cancels the rest.
+    private func drain(_ group: inout TaskGroup<Bool>, running: Int) async {
+        var running = running
+        guard running > 0 else { return }
+        logger.notice("waiting up to \(configuration.shutdownTimeout) for the in-flight handlers")
+        group.addTask { [timeout = configuration.shutdownTimeout] in
+            try? await Task.sleep(for: timeout)
+            return false
+        }
+        var finished = 0
+        while running > 0, let done = await group.next() {
+            guard done else { break }
+            running -= 1
+            finished += 1
+        }
+        group.cancelAll()
+        if running > 0 {
+            let message =
+                "shutdown timeout: \(finished) in-flight handler(s) finished, \(running) cancelled and left "
+                + "unacknowledged for redelivery"
+            logger.warning("\(message)")
+        } else {
+            logger.notice("drained: \(finished) in-flight handler(s) finished and acknowledged")
+        }
+    }
+
+    /// Follows the connection's events for logs, `STATUS=` and readiness, until the connection closes or the
+    /// task is cancelled.
+    private func watch(_ connection: Connection) async {
+        for await event in connection.events() {
+            switch event {
+            case .disconnected(let error):
+                logger.warning("broker connection lost: \(error); recovering")
+                notifier.status("broker connection lost; recovering")
+            case .recovered(let endpoint):
+                logger.notice("broker connection recovered (\(endpoint))")
+                notifier.status("consuming again after recovery")
+            case .blocked(let reason):
+                logger.warning("the broker blocked publishing: \(reason)")
+                notifier.status("the broker blocked publishing: \(reason)")
+            case .unblocked:
+                logger.notice("the broker unblocked publishing")
+            case .closed:
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import AMQP
+import Foundation
+import Testing
+import Warren
+import WarrenProcess
+import WarrenTestSupport
+
+/// Real signals: SIGTERM drains, kill -9 loses nothing, bad configuration exits 2.
+@Suite struct ConsumerLifecycleTests {
+    @Test func sigtermMidBatchFinishesInFlightAndLosesNothing() async throws {
+        let prefix = TestBroker.uniquePrefix("sigterm")
+        let probe = try await BrokerProbe.open(prefix: prefix)
+        let events = (0..<20).map { _ in BrokerProbe.demoEvent(data: ["sleep_ms": 400]) }
+        for event in events { try await probe.publish(event) }
+        let first = try TestConsumer.start(prefix: prefix, extra: ["--concurrency", "4"])
+        try await first.waitForStats { $0["inFlight"] == 4 }
+        first.process.send(SIGTERM)
+        #expect(await first.process.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(first.process.log.contains("drained: 4 in-flight handler(s) finished and acknowledged"))
+
+        let second = try first.restarted()
+        let stats = try await second.waitForStats { $0["storedEvents"] == 20 && $0["inFlight"] == 0 }
+        // Everything the first process finished was acknowledged: nothing came back as a duplicate.
+        #expect(stats["duplicatesSuppressed"] == 0)
+        #expect(stats["effects"] == 20)
+        #expect(try await probe.messageCount(probe.topology.eventsQueue) == 0)
+        #expect(await second.process.stop() == 0)
+        await probe.cleanUp()
+    }
+
+    @Test func kill9MidBatchThenRestartProcessesEachEventExactlyOnce() async throws {
+        let prefix = TestBroker.uniquePrefix("kill9")
+        let probe = try await BrokerProbe.open(prefix: prefix, queueType: .quorum)
+        let events = (0..<60).map { _ in BrokerProbe.demoEvent(data: ["sleep_ms": 30]) }
+        for event in events { try await probe.publish(event) }
+        let first = try TestConsumer.start(prefix: prefix, queueType: .quorum, extra: ["--concurrency", "8"])
+        try await first.waitForStats { ($0["storedEvents"] ?? 0) >= 15 && ($0["inFlight"] ?? 0) > 0 }
+        first.process.send(SIGKILL)
+        #expect(await first.process.waitForExit(timeout: .seconds(10)) == 128 + SIGKILL)
+
+        let second = try first.restarted()
+        try await second.waitUntilReady()
+        let stats = try await second.waitForStats { $0["storedEvents"] == 60 && $0["inFlight"] == 0 }
+        #expect(stats["effects"] == 60, "every event's effect exactly once")
+        #expect((stats["redeliveries"] ?? 0) > 0, "the kill left deliveries unacknowledged")
+        let drained = await eventually(timeout: .seconds(30)) {
+            (try? await probe.messageCount(probe.topology.eventsQueue)) == 0
+        }
+        #expect(drained)
+        #expect(try await probe.messageCount(probe.topology.deadQueue) == 0)
+        #expect(await second.process.stop() == 0)
+        await probe.cleanUp()
+    }
+
+    @Test(arguments: [
+        ["--concurrency", "0"], ["--concurrency", "8", "--prefetch", "2"], ["--retry-delays", "soon"],
+        ["--no-such-flag"], ["--exec", "/nonexistent/handler"], ["--handler-timeout", "7200"],
+    ])
+    func invalidConfigurationExitsWithCode2(arguments: [String]) async throws {
+        let process = try ServiceProcess.start("consumer", arguments: arguments)
+        #expect(await process.waitForExit(timeout: .seconds(10)) == 2)
+        let lines = process.log.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.hasPrefix("consumer: invalid configuration:") == true, "\(lines)")
+    }
+
+    @Test func helpExitsZero() async throws {
+        let process = try ServiceProcess.start("consumer", arguments: ["--help"])
+        #expect(await process.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(process.log.contains("--exec-arg"))
+    }
+}
