@@ -33,7 +33,10 @@ import WarrenTestSupport
         let prefix = TestBroker.uniquePrefix("exec")
         let probe = try await BrokerProbe.open(prefix: prefix)
         let consumer = try TestConsumer.start(
-            prefix: prefix, extra: ["--exec", scriptPath, "--handler-timeout", "1", "--max-attempts", "2"],
+            // Run through /bin/sh rather than exec'ing the script: a script written while other tests spawn
+            // processes can stay open for writing in one of them, and exec then fails with ETXTBSY.
+            prefix: prefix,
+            extra: ["--exec", "/bin/sh", "--exec-arg", scriptPath, "--handler-timeout", "1", "--max-attempts", "2"],
             environment: ["PID_FILE": pidFile])
         try await consumer.waitUntilReady()
         let ok = BrokerProbe.demoEvent(data: ["n": 1], type: "test.ok")
