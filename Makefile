@@ -8,7 +8,7 @@ export WARREN_BROKER_STATE := $(BROKER_STATE)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-demo: ## start a private broker and do a publish/consume round trip with the CLI
+demo: ## the isolation experiment: kill and freeze a consumer under load, async vs sync, with a report
 	bash scripts/demo
 
 test: ## install what is needed, start a private broker, run all tests (what CI runs)
