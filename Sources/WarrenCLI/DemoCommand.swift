@@ -34,6 +34,10 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .customLong("bin-dir"), help: "Where producer and consumer are (default: next to warren).")
     var binDirectory: String?
     @Option(name: .customLong("broker-port"), help: "AMQP port of the demo's own broker.") var brokerPort: Int = 5702
+    @Flag(
+        name: .customLong("latency-checks"), inversion: .prefixedNo,
+        help: "Check the async p99 latency during the faults against the baseline (off for runs on a loaded machine).")
+    var latencyChecks = true
 
     func run() async throws {
         let exe =
@@ -55,6 +59,7 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.queueType = queueType
         configuration.outputDirectory = output
         configuration.brokerPort = brokerPort
+        configuration.latencyChecks = latencyChecks
         let problems = configuration.validate()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
         for product in ["producer", "consumer"] where !FileManager.default.isExecutableFile(atPath: "\(bin)/\(product)")

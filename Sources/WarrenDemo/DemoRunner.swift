@@ -177,6 +177,7 @@ public struct DemoRunner: Sendable {
             mode: mode, phases: phases, lost: lost, duplicateEffects: duplicates,
             duplicatesSuppressed: stats["duplicatesSuppressed"] ?? 0, processed: stored,
             markers: allMarkers, timeline: Timeline.points(records: records, samples: allSamples),
-            checks: DemoVerdict.checks(mode: mode, phases: phases, lost: lost, duplicates: duplicates))
+            checks: DemoVerdict.checks(
+                mode: mode, phases: phases, lost: lost, duplicates: duplicates, latency: configuration.latencyChecks))
     }
 }

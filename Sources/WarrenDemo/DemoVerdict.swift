@@ -7,29 +7,36 @@
 enum DemoVerdict {
     static let latencyAllowanceMilliseconds = 5.0
 
-    static func checks(mode: String, phases: [PhaseSummary], lost: Int, duplicates: Int) -> [ModeReport.Check] {
+    static func checks(
+        mode: String, phases: [PhaseSummary], lost: Int, duplicates: Int, latency: Bool = true
+    ) -> [ModeReport.Check] {
         func phase(_ p: DemoPhase) -> PhaseSummary? { phases.first { $0.phase == p } }
         guard let before = phase(.before), let crash = phase(.crash), let hang = phase(.hang) else { return [] }
         if mode == "async" {
             let limit = Swift.max(1.5 * before.p99, before.p99 + latencyAllowanceMilliseconds)
-            return [
+            var checks: [ModeReport.Check] = [
                 .init(
                     description: "availability during crash \(percent(crash.availability)) ≥ 99.9 %",
                     passed: crash.availability >= 0.999),
                 .init(
                     description: "availability during hang \(percent(hang.availability)) ≥ 99.9 %",
                     passed: hang.availability >= 0.999),
-                .init(
-                    description:
-                        "p99 during crash \(ms(crash.p99)) within 1.5× before \(ms(before.p99)) (limit \(ms(limit)))",
-                    passed: crash.p99 <= limit),
-                .init(
-                    description:
-                        "p99 during hang \(ms(hang.p99)) within 1.5× before \(ms(before.p99)) (limit \(ms(limit)))",
-                    passed: hang.p99 <= limit),
                 .init(description: "events lost: \(lost) (expected 0)", passed: lost == 0),
                 .init(description: "duplicate effects: \(duplicates) (expected 0)", passed: duplicates == 0),
             ]
+            if latency {
+                checks.append(
+                    .init(
+                        description:
+                            "p99 during crash \(ms(crash.p99)) within 1.5× before \(ms(before.p99)) (limit \(ms(limit)))",
+                        passed: crash.p99 <= limit))
+                checks.append(
+                    .init(
+                        description:
+                            "p99 during hang \(ms(hang.p99)) within 1.5× before \(ms(before.p99)) (limit \(ms(limit)))",
+                        passed: hang.p99 <= limit))
+            }
+            return checks
         }
         return [
             .init(
