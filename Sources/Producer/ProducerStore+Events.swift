@@ -21,7 +21,7 @@ extension ProducerStore {
         let body = event.encoded()
         if spool { try reserveOutbox(limit: outboxLimit) }
         do {
-            let outcome: Acceptance = try await write { db in
+            let outcome: Acceptance = try await write(durable: spool) { db in
                 if let idempotencyKey,
                     let existing = try Row.fetchOne(
                         db, sql: "SELECT * FROM events WHERE idempotency_key = ?", arguments: [idempotencyKey])
@@ -58,7 +58,7 @@ extension ProducerStore {
 
     /// Forgets an event that never reached the broker nor the outbox (its request is answered with an error).
     public func discard(eventID: String) async throws {
-        try await write { db in
+        try await write(durable: false) { db in
             try db.execute(sql: "DELETE FROM status_history WHERE event_id = ?", arguments: [eventID])
             try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [eventID])
         }
@@ -84,7 +84,7 @@ extension ProducerStore {
     /// Records the outcome of a sync-mode call as the event's status (creating the event when new).
     public func recordSync(_ event: CloudEvent, outcome: StatusUpdate) async throws {
         let now = Date().timeIntervalSince1970
-        try await write { db in
+        try await write(durable: false) { db in
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO events (id, type, status, attempt, created_at, updated_at)

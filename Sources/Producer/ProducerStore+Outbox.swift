@@ -72,7 +72,7 @@ extension ProducerStore {
     /// Removes forwarded (or undecodable) rows.
     public func removeFromOutbox(_ seqs: [Int64]) async throws {
         guard !seqs.isEmpty else { return }
-        let removed = try await write { db in
+        let removed = try await write(durable: false) { db in
             try db.execute(
                 sql: "DELETE FROM outbox WHERE seq IN (\(seqs.map { _ in "?" }.joined(separator: ",")))",
                 arguments: StatementArguments(seqs))

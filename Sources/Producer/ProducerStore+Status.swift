@@ -16,7 +16,7 @@ extension ProducerStore {
     /// Applies a consumer's status update in one transaction: history entry, latest status, and the webhook
     /// delivery when the status is final and the event has a callback URL.
     public func apply(_ update: StatusUpdate) async throws -> Application {
-        try await write { db in try Self.apply(update, in: db) }
+        try await write(durable: false) { db in try Self.apply(update, in: db) }
     }
 
     /// Orders statuses within one attempt; a later attempt always wins, a final status is never replaced.

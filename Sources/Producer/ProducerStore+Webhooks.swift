@@ -44,7 +44,7 @@ extension ProducerStore {
     /// give up).
     public func recordWebhookAttempt(eventID: String, delivered: Bool, error: String?, retryAt: Date?) async throws {
         let state = delivered ? "delivered" : (retryAt == nil ? "failed" : "pending")
-        try await write { db in
+        try await write(durable: false) { db in
             try db.execute(
                 sql: """
                     UPDATE webhooks SET attempts = attempts + 1, state = ?, last_error = ?, next_attempt_at = ?

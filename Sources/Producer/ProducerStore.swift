@@ -3,13 +3,13 @@ import GRDB
 import NIOConcurrencyHelpers
 import Warren
 
-/// The producer's SQLite database (GRDB, WAL, `synchronous=FULL`): events and their status history, the outbox of
-/// events waiting for the broker, and the webhook deliveries still to make.
+/// The producer's SQLite database (GRDB, WAL): events and their status history, the outbox of events waiting for
+/// the broker, and the webhook deliveries still to make.
 ///
 /// One instance per process owns the file; `Sendable`, every method may be called from any task. Writes are
 /// serialized by GRDB's writer queue and reads run concurrently on its reader pool: none of them runs on the Swift
-/// cooperative pool. `synchronous=FULL` makes every commit durable before it returns, which is what lets the
-/// producer answer `202` for an event that is only in the outbox.
+/// cooperative pool. Commits that put an event in the outbox use `synchronous=FULL` (durable before they return:
+/// that is what lets the producer answer `202` for an event only it holds); the others use `NORMAL`.
 public final class ProducerStore: Sendable {
     let pool: DatabasePool
     /// Rows in the outbox, kept in memory so the hot path never counts the table.
@@ -82,9 +82,23 @@ public final class ProducerStore: Sendable {
     }
 
     /// Runs `body` in a write transaction, mapping database errors to ``ProducerError/storage(_:)``.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// `durable` commits with `synchronous=FULL` (fsync before returning: the outbox, which a `202` promises);
+    /// otherwise with `synchronous=NORMAL` (in WAL mode: safe against a process crash, not against power loss), for
+    /// rows that only track what RabbitMQ already holds durably (an event it confirmed, a status update).
+    func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T
+    {
         do {
-            return try await pool.write(body)
+            return try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                var result: T?
+                try db.inTransaction {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw ProducerError.storage("the transaction produced no result") }
+                return result
+            }
         } catch let error as ProducerError {
             throw error
         } catch {
