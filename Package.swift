@@ -183,6 +183,17 @@ let package = Package(
             dependencies: ["AMQP"],
             swiftSettings: sharedSettings
         ),
+        // The producer's and the demo's pure logic, no broker.
+        .testTarget(
+            name: "ProducerTests",
+            dependencies: ["Producer", "Warren"],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "WarrenDemoTests",
+            dependencies: ["WarrenDemo"],
+            swiftSettings: sharedSettings
+        ),
         // Warren's pure logic, no broker.
         .testTarget(
             name: "WarrenTests",
