@@ -17,17 +17,33 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Starts `path` with `arguments`; `environment` is added to (and overrides) this process's environment,
     /// keys mapped to nil are removed. Stdin is `/dev/null`; stdout and stderr are appended to `logPath`.
-    public init(
+    public convenience init(
         path: String, arguments: [String], environment: [String: String?] = [:], logPath: String
     ) throws {
+        try self.init(
+            path: path, arguments: arguments, environment: environment, stdin: "/dev/null", stdout: logPath,
+            stderr: nil)
+    }
+
+    /// Starts `path` with `arguments`, stdin read from the file `stdin`, stdout appended to the file `stdout`, and
+    /// stderr appended to the file `stderr` (or to `stdout` when nil). ``logPath`` is `stdout`.
+    public init(
+        path: String, arguments: [String], environment: [String: String?] = [:], stdin: String, stdout: String,
+        stderr: String?
+    ) throws {
+        let logPath = stdout
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        if let stderr {
+            posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

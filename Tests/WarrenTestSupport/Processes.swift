@@ -1,5 +1,6 @@
 public import Foundation
 import Synchronization
+import WarrenProcess
 
 /// Where things are, for tests.
 public enum TestPaths {
@@ -19,9 +20,7 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs a program to completion without blocking a cooperative thread; output goes through temporary files.
-///
-/// Spawned with `posix_spawn` and an empty signal mask and default dispositions: children of a Swift concurrency
-/// thread would otherwise inherit libdispatch's blocked signals, and a broker started that way ignores SIGTERM.
+/// A ``ChildProcess`` (clean signal mask, so a broker started this way still obeys SIGTERM).
 public func runProcess(_ path: String, _ arguments: [String], stdin: Data? = nil) async throws -> ProcessResult {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warren-proc-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -30,41 +29,12 @@ public func runProcess(_ path: String, _ arguments: [String], stdin: Data? = nil
     let outPath = dir.appendingPathComponent("out").path
     let errPath = dir.appendingPathComponent("err").path
     _ = FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data())
-
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var noSignals = sigset_t()
-    sigemptyset(&noSignals)
-    posix_spawnattr_setsigmask(&attributes, &noSignals)
-    var allSignals = sigset_t()
-    sigfillset(&allSignals)
-    posix_spawnattr_setsigdefault(&attributes, &allSignals)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-    let argv = ([path] + arguments).map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-    guard rc == 0 else { throw BrokerScriptError(message: "cannot run \(path): error \(rc)") }
-    let child = pid
-    let status: Int32 = await withCheckedContinuation { continuation in
-        let waiter = Thread {
-            var status: Int32 = 0
-            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-            continuation.resume(returning: status)
-        }
-        waiter.start()
-    }
-    let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    let process = try ChildProcess(
+        path: path, arguments: arguments, stdin: inPath, stdout: outPath, stderr: errPath)
+    var status: Int32?
+    while status == nil { status = await process.waitForExit(timeout: .seconds(3600)) }
     return ProcessResult(
-        status: exitCode, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+        status: status ?? -1, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
 }
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import WarrenProcess
 
 /// One of the project's own executables (`producer`, `consumer`, `warren`) running as a real child process
