@@ -86,4 +86,24 @@ struct KillTests {
         #expect(html.contains("<svg"))
         #expect(html.contains("kill -9"))
     }
+
+    @Test("over TLS: producer and consumer on amqps with the test CA, an event goes round to succeeded")
+    func tls() async throws {
+        try await PrivateBroker.with(tls: true) { broker in
+            let url = "\(broker.tlsURL)?cacertfile=\(broker.caFile)"
+            try await System.with(mode: "async", url: url) { system in
+                let reply = try await TestHTTP.postJSON(
+                    "\(system.producerBase)/v1/events", #"{"type":"demo.work","data":{"sleep_ms":1}}"#)
+                #expect(reply.status == 202, "\(reply.text)")
+                let id = try #require(reply.json["id"] as? String)
+                let done = await eventually(timeout: .seconds(30)) {
+                    await system.finalStatuses(of: [id])[id] == "succeeded"
+                }
+                #expect(done)
+                let log = system.producer?.log ?? ""
+                #expect(!log.contains("guest:guest"), "no password in the log")
+                #expect(log.contains("amqps://guest:***@localhost"))
+            }
+        }
+    }
 }

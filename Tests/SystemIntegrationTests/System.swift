@@ -8,7 +8,7 @@ final class System: @unchecked Sendable {
     static let demoBrokerPort =
         (Int(ProcessInfo.processInfo.environment["WARREN_TEST_PRIVATE_PORT"] ?? "") ?? 5750) + 190
 
-    let url = ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5682/%2F"
+    let url: String
     let prefix = "test-sys-\(UUID().uuidString.prefix(8).lowercased())"
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("system-\(UUID().uuidString.prefix(8))")
         .path
@@ -22,10 +22,15 @@ final class System: @unchecked Sendable {
     var producerBase: String { "http://127.0.0.1:\(producerPort)" }
     var consumer: ChildProcess { lock.withLock { current! } }
 
-    /// Starts both, runs `body`, stops both on every path.
-    static func with(mode: String, producerArguments: [String] = [], _ body: (System) async throws -> Void) async throws
-    {
-        let system = System()
+    init(url: String?) {
+        self.url = url ?? ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5682/%2F"
+    }
+
+    /// Starts both (on `url`, default the shared test broker), runs `body`, stops both on every path.
+    static func with(
+        mode: String, url: String? = nil, producerArguments: [String] = [], _ body: (System) async throws -> Void
+    ) async throws {
+        let system = System(url: url)
         do {
             try await system.restartConsumer()
             try await system.startProducer(mode: mode, arguments: producerArguments)
