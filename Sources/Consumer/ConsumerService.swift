@@ -93,7 +93,9 @@ public struct ConsumerService: Service {
         var announced = false
         await withTaskGroup(of: Bool.self) { group in
             var running = 0
-            while !state.isDraining {
+            // Ends on graceful shutdown (draining) or when the service group cancels this task (e.g. the HTTP
+            // server could not bind its port): then the process exits with that error.
+            while !state.isDraining, !Task.isCancelled {
                 do {
                     let consumer = try await channel.consume(
                         queue: topology.eventsQueue, prefetch: UInt16(configuration.prefetch))
@@ -114,7 +116,7 @@ public struct ConsumerService: Service {
                     logger.error("the consumer stopped: \(error); subscribing again in 1 s")
                 }
                 state.setConsuming(false)
-                guard !state.isDraining else { break }
+                guard !state.isDraining, !Task.isCancelled else { break }
                 notifier.status("not consuming: subscribing again")
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
                 try? await topology.declare(on: declareChannel)

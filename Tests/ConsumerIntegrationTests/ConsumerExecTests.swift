@@ -31,7 +31,7 @@ import WarrenTestSupport
 
         let prefix = TestBroker.uniquePrefix("exec")
         let probe = try await BrokerProbe.open(prefix: prefix)
-        let consumer = try TestConsumer.start(
+        let consumer = try await TestConsumer.start(
             prefix: prefix, extra: ["--exec", scriptPath, "--handler-timeout", "1", "--max-attempts", "2"],
             environment: ["PID_FILE": pidFile])
         try await consumer.waitUntilReady()

@@ -11,13 +11,13 @@ import WarrenTestSupport
         let probe = try await BrokerProbe.open(prefix: prefix)
         let events = (0..<20).map { _ in BrokerProbe.demoEvent(data: ["sleep_ms": 400]) }
         for event in events { try await probe.publish(event) }
-        let first = try TestConsumer.start(prefix: prefix, extra: ["--concurrency", "4"])
+        let first = try await TestConsumer.start(prefix: prefix, extra: ["--concurrency", "4"])
         try await first.waitForStats { $0["inFlight"] == 4 }
         first.process.send(SIGTERM)
         #expect(await first.process.waitForExit(timeout: .seconds(30)) == 0)
         #expect(first.process.log.contains("drained: 4 in-flight handler(s) finished and acknowledged"))
 
-        let second = try first.restarted()
+        let second = try await first.restarted()
         let stats = try await second.waitForStats { $0["storedEvents"] == 20 && $0["inFlight"] == 0 }
         // Everything the first process finished was acknowledged: nothing came back as a duplicate.
         #expect(stats["duplicatesSuppressed"] == 0)
@@ -32,12 +32,12 @@ import WarrenTestSupport
         let probe = try await BrokerProbe.open(prefix: prefix, queueType: .quorum)
         let events = (0..<60).map { _ in BrokerProbe.demoEvent(data: ["sleep_ms": 30]) }
         for event in events { try await probe.publish(event) }
-        let first = try TestConsumer.start(prefix: prefix, queueType: .quorum, extra: ["--concurrency", "8"])
+        let first = try await TestConsumer.start(prefix: prefix, queueType: .quorum, extra: ["--concurrency", "8"])
         try await first.waitForStats { ($0["storedEvents"] ?? 0) >= 15 && ($0["inFlight"] ?? 0) > 0 }
         first.process.send(SIGKILL)
         #expect(await first.process.waitForExit(timeout: .seconds(10)) == 128 + SIGKILL)
 
-        let second = try first.restarted()
+        let second = try await first.restarted()
         try await second.waitUntilReady()
         let stats = try await second.waitForStats { $0["storedEvents"] == 60 && $0["inFlight"] == 0 }
         #expect(stats["effects"] == 60, "every event's effect exactly once")

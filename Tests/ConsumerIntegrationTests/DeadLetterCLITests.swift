@@ -50,7 +50,7 @@ import WarrenTestSupport
         #expect(missing.status == 1)
         #expect(try await Self.warren(["replay"], prefix: prefix).status == 64)
 
-        let consumer = try TestConsumer.start(prefix: prefix)
+        let consumer = try await TestConsumer.start(prefix: prefix)
         try await consumer.waitUntilReady()
         let rest = try await Self.warren(["replay", "--all"], prefix: prefix)
         #expect(rest.status == 0, "\(rest.stderr)")
