@@ -66,10 +66,11 @@ public struct ConsumerService: Service {
                 group.addTask { await watch(connection) }
                 await withGracefulShutdownHandler {
                     await consume(on: consumeChannel, declaringOn: publishChannel, processor: processor)
-                } onGracefulShutdown: { [state, notifier, logger] in
+                } onGracefulShutdown: { [state, notifier, logger, stats] in
                     state.beginDraining()
-                    notifier.stopping(status: "draining in-flight handlers")
-                    logger.notice("graceful shutdown: no new deliveries; draining in-flight handlers")
+                    let inFlight = stats.snapshot.inFlight
+                    notifier.stopping(status: "draining \(inFlight) in-flight handler(s)")
+                    logger.notice("graceful shutdown: no new deliveries; \(inFlight) handler(s) in flight")
                 }
                 group.cancelAll()
             }
@@ -106,6 +107,11 @@ public struct ConsumerService: Service {
                     logger.notice("\(status), prefetch \(configuration.prefetch)")
                     for try await delivery in consumer.cancelOnGracefulShutdown() {
                         while running >= concurrency, await group.next() != nil { running -= 1 }
+                        // Shutdown may have begun while this delivery waited for a slot: give it back, do not start it.
+                        if state.isDraining {
+                            try? delivery.nack(requeue: true)
+                            break
+                        }
                         group.addTask {
                             await processor.process(delivery)
                             return true
@@ -134,20 +140,18 @@ public struct ConsumerService: Service {
             try? await Task.sleep(for: timeout)
             return false
         }
-        var finished = 0
         while running > 0, let done = await group.next() {
             guard done else { break }
             running -= 1
-            finished += 1
         }
         group.cancelAll()
         if running > 0 {
             let message =
-                "shutdown timeout: \(finished) in-flight handler(s) finished, \(running) cancelled and left "
-                + "unacknowledged for redelivery"
+                "shutdown timeout: \(stats.snapshot.inFlight) handler(s) cancelled and left unacknowledged for "
+                + "redelivery"
             logger.warning("\(message)")
         } else {
-            logger.notice("drained: \(finished) in-flight handler(s) finished and acknowledged")
+            logger.notice("drained: all in-flight handlers finished and acknowledged")
         }
     }
 

@@ -49,7 +49,7 @@ struct TestConsumer: Sendable {
     /// yet), trying another port when the one picked was taken in the meantime.
     static func start(
         prefix: String, queueType: QueueType = .classic, dataDirectory: String? = nil, extra: [String] = [],
-        environment: [String: String?] = [:]
+        environment: [String: String?] = [:], url: String = TestBroker.url
     ) async throws -> TestConsumer {
         let directory =
             dataDirectory
@@ -57,7 +57,7 @@ struct TestConsumer: Sendable {
             .path
         let arguments =
             [
-                "--amqp-url", TestBroker.url, "--port", "0", "--data-dir", directory, "--prefix", prefix,
+                "--amqp-url", url, "--port", "0", "--data-dir", directory, "--prefix", prefix,
                 "--queue-type", queueType.rawValue, "--retry-delays", retryDelays, "--log-level", "info",
             ] + extra
         return try await launch(
