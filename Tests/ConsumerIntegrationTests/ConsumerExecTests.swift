@@ -32,7 +32,10 @@ import WarrenTestSupport
         let prefix = TestBroker.uniquePrefix("exec")
         let probe = try await BrokerProbe.open(prefix: prefix)
         let consumer = try await TestConsumer.start(
-            prefix: prefix, extra: ["--exec", scriptPath, "--handler-timeout", "1", "--max-attempts", "2"],
+            // /bin/sh runs the script: exec'ing a file this process just wrote can fail with ETXTBSY while a
+            // child spawned concurrently by another test still holds its write descriptor.
+            prefix: prefix,
+            extra: ["--exec", "/bin/sh", "--exec-arg", scriptPath, "--handler-timeout", "1", "--max-attempts", "2"],
             environment: ["PID_FILE": pidFile])
         try await consumer.waitUntilReady()
         let ok = BrokerProbe.demoEvent(data: ["n": 1], type: "test.ok")
