@@ -4,7 +4,7 @@ import Warren
 import WarrenTestSupport
 
 /// The consumer against a broker of the test's own that is killed mid-batch and restarted.
-@Suite struct ConsumerBrokerFaultTests {
+@Suite(.reapsConsumers) struct ConsumerBrokerFaultTests {
     @Test func brokerKilledMidBatchEveryEventExactlyOnce() async throws {
         try await PrivateBroker.with { broker in
             let prefix = TestBroker.uniquePrefix("brokerkill")

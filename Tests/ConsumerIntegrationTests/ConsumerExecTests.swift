@@ -5,7 +5,7 @@ import Warren
 import WarrenTestSupport
 
 /// `--exec`: a real external program per event, success, retry (exit 75), permanent failure, timeout (killed).
-@Suite struct ConsumerExecTests {
+@Suite(.reapsConsumers) struct ConsumerExecTests {
     /// One script for every case, switching on the event type.
     static let script = """
         #!/bin/sh

@@ -6,7 +6,7 @@ import WarrenTestSupport
 
 /// The delivery flow of the real `consumer` binary against a real broker: concurrency, retries, dead letters,
 /// poison messages, duplicates.
-@Suite struct ConsumerFlowTests {
+@Suite(.reapsConsumers) struct ConsumerFlowTests {
     @Test func handlersOverlapUpToTheConcurrency() async throws {
         let prefix = TestBroker.uniquePrefix("overlap")
         let probe = try await BrokerProbe.open(prefix: prefix)

@@ -6,7 +6,7 @@ import Warren
 import WarrenTestSupport
 
 /// The HTTP side (`/v1/process`, health, metrics) and events published by the `warren` CLI.
-@Suite struct ConsumerHTTPTests {
+@Suite(.reapsConsumers) struct ConsumerHTTPTests {
     @Test func processRunsTheHandlerInlineWithTheSameStore() async throws {
         let prefix = TestBroker.uniquePrefix("sync")
         let consumer = try await TestConsumer.start(prefix: prefix)

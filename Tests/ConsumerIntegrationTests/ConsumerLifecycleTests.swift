@@ -5,7 +5,7 @@ import Warren
 import WarrenTestSupport
 
 /// Real signals: SIGTERM drains, kill -9 loses nothing, bad configuration exits 2.
-@Suite struct ConsumerLifecycleTests {
+@Suite(.reapsConsumers) struct ConsumerLifecycleTests {
     @Test func sigtermMidBatchFinishesInFlightAndLosesNothing() async throws {
         let prefix = TestBroker.uniquePrefix("sigterm")
         let probe = try await BrokerProbe.open(prefix: prefix)
@@ -60,6 +60,7 @@ import WarrenTestSupport
     ])
     func invalidConfigurationExitsWithCode2(arguments: [String]) async throws {
         let process = try ServiceProcess.start("consumer", arguments: arguments)
+        ReapConsumers.current?.add(process)
         #expect(await process.waitForExit(timeout: .seconds(10)) == 2)
         let lines = process.log.split(separator: "\n")
         #expect(lines.count == 1 && lines.first?.hasPrefix("consumer: invalid configuration:") == true, "\(lines)")
@@ -67,6 +68,7 @@ import WarrenTestSupport
 
     @Test func helpExitsZero() async throws {
         let process = try ServiceProcess.start("consumer", arguments: ["--help"])
+        ReapConsumers.current?.add(process)
         #expect(await process.waitForExit(timeout: .seconds(10)) == 0)
         #expect(process.log.contains("--exec-arg"))
     }

@@ -5,7 +5,7 @@ import Warren
 import WarrenTestSupport
 
 /// `warren dead-letters list` keeps every message; `replay` republishes as attempt 1 and removes only those.
-@Suite struct DeadLetterCLITests {
+@Suite(.reapsConsumers) struct DeadLetterCLITests {
     static func warren(_ arguments: [String], prefix: String) async throws -> ProcessResult {
         try await runProcess(
             "\(ServiceProcess.binDirectory)/warren",

@@ -4,7 +4,7 @@ import Warren
 import WarrenTestSupport
 
 /// The consumer speaks systemd's notify protocol itself: READY=1 once consuming, STOPPING=1 on SIGTERM.
-@Suite struct SystemdNotifyTests {
+@Suite(.reapsConsumers) struct SystemdNotifyTests {
     /// A unix datagram socket standing in for systemd's `$NOTIFY_SOCKET` (non-blocking reads).
     final class NotifySocket: Sendable {
         let path: String

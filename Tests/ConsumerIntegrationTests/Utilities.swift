@@ -79,6 +79,7 @@ struct TestConsumer: Sendable {
             if let index = arguments.firstIndex(of: "--port") { arguments[index + 1] = "\(port)" }
             let process = try ServiceProcess.start(
                 "consumer", arguments: arguments, environment: template.environment)
+            ReapConsumers.current?.add(process)
             let consumer = TestConsumer(
                 prefix: template.prefix, queueType: template.queueType, dataDirectory: template.dataDirectory,
                 port: port, arguments: arguments, environment: template.environment, process: process)
