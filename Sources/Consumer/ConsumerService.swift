@@ -68,9 +68,9 @@ public struct ConsumerService: Service {
                     await consume(on: consumeChannel, declaringOn: publishChannel, processor: processor)
                 } onGracefulShutdown: { [state, notifier, logger, stats] in
                     state.beginDraining()
-                    let inFlight = stats.snapshot.inFlight
-                    notifier.stopping(status: "draining \(inFlight) in-flight handler(s)")
-                    logger.notice("graceful shutdown: no new deliveries; \(inFlight) handler(s) in flight")
+                    let inFlight = stats.snapshot.deliveriesInProgress
+                    notifier.stopping(status: "draining \(inFlight) in-flight deliveries")
+                    logger.notice("graceful shutdown: no new deliveries; \(inFlight) in flight")
                 }
                 group.cancelAll()
             }
@@ -147,11 +147,11 @@ public struct ConsumerService: Service {
         group.cancelAll()
         if running > 0 {
             let message =
-                "shutdown timeout: \(stats.snapshot.inFlight) handler(s) cancelled and left unacknowledged for "
-                + "redelivery"
+                "shutdown timeout: \(stats.snapshot.deliveriesInProgress) deliveries cancelled and left "
+                + "unacknowledged for redelivery"
             logger.warning("\(message)")
         } else {
-            logger.notice("drained: all in-flight handlers finished and acknowledged")
+            logger.notice("drained: all in-flight deliveries finished and acknowledged")
         }
     }
 

@@ -15,9 +15,9 @@ import WarrenTestSupport
         try await first.waitForStats { $0["inFlight"] == 4 }
         first.process.send(SIGTERM)
         #expect(await first.process.waitForExit(timeout: .seconds(30)) == 0)
-        #expect(first.process.log.contains("drained: all in-flight handlers finished and acknowledged"))
+        #expect(first.process.log.contains("drained: all in-flight deliveries finished and acknowledged"))
         #expect(!first.process.log.contains("cancelled and left unacknowledged"))
-        let atSignal = first.process.log.firstMatch(of: /no new deliveries; (\d+) handler\(s\) in flight/)
+        let atSignal = first.process.log.firstMatch(of: /no new deliveries; (\d+) in flight/)
         #expect((atSignal.flatMap { Int($0.1) } ?? 0) >= 1, "SIGTERM arrived mid-batch")
 
         let second = try await first.restarted()
