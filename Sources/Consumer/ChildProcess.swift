@@ -35,8 +35,8 @@ final class ChildProcess: @unchecked Sendable {
         program: String, arguments: [String], environment: [String: String], input: [UInt8], outputLimit: Int
     ) async throws -> ExecOutcome {
         ignoreBrokenPipes
-        try Task.checkCancellation()
-        let (process, pipes) = try spawn(program: program, arguments: arguments, environment: environment)
+        let (process, pipes) = try await spawnRetryingBusyText(
+            program: program, arguments: arguments, environment: environment)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<ExecOutcome, Never>) in
                 let thread = Thread {
@@ -74,6 +74,24 @@ final class ChildProcess: @unchecked Sendable {
         spawnLock.lock()
         defer { spawnLock.unlock() }
         return try spawnLocked(program: program, arguments: arguments, environment: environment)
+    }
+
+    /// ``spawn(program:arguments:environment:)``, tried again a few times on `ETXTBSY`: the program file is still
+    /// open for writing somewhere (just installed or updated, or inherited by another process's child).
+    private static func spawnRetryingBusyText(
+        program: String, arguments: [String], environment: [String: String]
+    ) async throws -> (ChildProcess, Pipes) {
+        var attempt = 0
+        while true {
+            try Task.checkCancellation()
+            do {
+                return try spawn(program: program, arguments: arguments, environment: environment)
+            } catch {
+                guard case .spawnFailed(_, let code) = error, code == ETXTBSY, attempt < 5 else { throw error }
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(20 << attempt))
+            }
+        }
     }
 
     private static let spawnLock = NSLock()

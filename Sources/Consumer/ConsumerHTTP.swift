@@ -43,7 +43,8 @@ enum ConsumerHTTP {
                 "processed": snapshot.processed, "duplicatesSuppressed": snapshot.duplicatesSuppressed,
                 "retried": snapshot.retried, "deadLettered": snapshot.deadLettered, "inFlight": snapshot.inFlight,
                 "effects": totals.effects, "storedEvents": totals.events, "failed": snapshot.failed,
-                "maxInFlight": snapshot.maxInFlight, "deliveries": snapshot.deliveries,
+                "maxInFlight": snapshot.maxInFlight, "deliveriesInProgress": snapshot.deliveriesInProgress,
+                "deliveries": snapshot.deliveries,
                 "redeliveries": snapshot.redeliveries, "acks": snapshot.acks, "consuming": state.isReady,
             ])
         }

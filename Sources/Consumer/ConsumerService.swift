@@ -66,10 +66,11 @@ public struct ConsumerService: Service {
                 group.addTask { await watch(connection) }
                 await withGracefulShutdownHandler {
                     await consume(on: consumeChannel, declaringOn: publishChannel, processor: processor)
-                } onGracefulShutdown: { [state, notifier, logger] in
+                } onGracefulShutdown: { [state, notifier, logger, stats] in
                     state.beginDraining()
-                    notifier.stopping(status: "draining in-flight handlers")
-                    logger.notice("graceful shutdown: no new deliveries; draining in-flight handlers")
+                    let inFlight = stats.snapshot.deliveriesInProgress
+                    notifier.stopping(status: "draining \(inFlight) in-flight deliveries")
+                    logger.notice("graceful shutdown: no new deliveries; \(inFlight) in flight")
                 }
                 group.cancelAll()
             }
@@ -93,7 +94,9 @@ public struct ConsumerService: Service {
         var announced = false
         await withTaskGroup(of: Bool.self) { group in
             var running = 0
-            while !state.isDraining {
+            // Ends on graceful shutdown (draining) or when the service group cancels this task (e.g. the HTTP
+            // server could not bind its port): then the process exits with that error.
+            while !state.isDraining, !Task.isCancelled {
                 do {
                     let consumer = try await channel.consume(
                         queue: topology.eventsQueue, prefetch: UInt16(configuration.prefetch))
@@ -104,6 +107,11 @@ public struct ConsumerService: Service {
                     logger.notice("\(status), prefetch \(configuration.prefetch)")
                     for try await delivery in consumer.cancelOnGracefulShutdown() {
                         while running >= concurrency, await group.next() != nil { running -= 1 }
+                        // Shutdown may have begun while this delivery waited for a slot: give it back, do not start it.
+                        if state.isDraining {
+                            try? delivery.nack(requeue: true)
+                            break
+                        }
                         group.addTask {
                             await processor.process(delivery)
                             return true
@@ -114,7 +122,7 @@ public struct ConsumerService: Service {
                     logger.error("the consumer stopped: \(error); subscribing again in 1 s")
                 }
                 state.setConsuming(false)
-                guard !state.isDraining else { break }
+                guard !state.isDraining, !Task.isCancelled else { break }
                 notifier.status("not consuming: subscribing again")
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
                 try? await topology.declare(on: declareChannel)
@@ -132,20 +140,18 @@ public struct ConsumerService: Service {
             try? await Task.sleep(for: timeout)
             return false
         }
-        var finished = 0
         while running > 0, let done = await group.next() {
             guard done else { break }
             running -= 1
-            finished += 1
         }
         group.cancelAll()
         if running > 0 {
             let message =
-                "shutdown timeout: \(finished) in-flight handler(s) finished, \(running) cancelled and left "
+                "shutdown timeout: \(stats.snapshot.deliveriesInProgress) deliveries cancelled and left "
                 + "unacknowledged for redelivery"
             logger.warning("\(message)")
         } else {
-            logger.notice("drained: \(finished) in-flight handler(s) finished and acknowledged")
+            logger.notice("drained: all in-flight deliveries finished and acknowledged")
         }
     }
 

@@ -16,6 +16,7 @@ public final class ConsumerStats: Sendable {
     private let ackCount = Atomic<Int>(0)
     private let inFlightCount = Atomic<Int>(0)
     private let maxInFlightCount = Atomic<Int>(0)
+    private let inProgressCount = Atomic<Int>(0)
 
     private let deliveries = Counter(label: "warren_consumer_deliveries_total")
     private let redeliveries = Counter(label: "warren_consumer_redeliveries_total")
@@ -40,6 +41,15 @@ public final class ConsumerStats: Sendable {
         if redelivered {
             redeliveryCount.add(1, ordering: .relaxed)
             redeliveries.increment()
+        }
+    }
+
+    /// A delivery's processing began (`true`) or ended, acked or not (`false`).
+    func deliveryInProgress(_ started: Bool) {
+        if started {
+            inProgressCount.add(1, ordering: .relaxed)
+        } else {
+            inProgressCount.subtract(1, ordering: .relaxed)
         }
     }
 
@@ -110,6 +120,7 @@ public final class ConsumerStats: Sendable {
             failed: failedCount.load(ordering: .relaxed),
             inFlight: inFlightCount.load(ordering: .relaxed),
             maxInFlight: maxInFlightCount.load(ordering: .relaxed),
+            deliveriesInProgress: inProgressCount.load(ordering: .relaxed),
             deliveries: deliveryCount.load(ordering: .relaxed),
             redeliveries: redeliveryCount.load(ordering: .relaxed),
             acks: ackCount.load(ordering: .relaxed))
@@ -131,6 +142,8 @@ public final class ConsumerStats: Sendable {
         public var inFlight: Int
         /// The most handlers seen running at once.
         public var maxInFlight: Int
+        /// Deliveries being processed now (handler, commit, publishes, ack), not yet settled.
+        public var deliveriesInProgress: Int
         /// Deliveries received.
         public var deliveries: Int
         /// Of those, flagged redelivered by the broker.

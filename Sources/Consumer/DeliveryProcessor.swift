@@ -28,6 +28,8 @@ struct DeliveryProcessor: Sendable {
     /// Handles `delivery` to the end (ack, or left for redelivery). Never throws.
     func process(_ delivery: Delivery) async {
         stats.delivered(redelivered: delivery.redelivered)
+        stats.deliveryInProgress(true)
+        defer { stats.deliveryInProgress(false) }
         var logger = logger
         logger[metadataKey: "amqp.delivery_tag"] = "\(delivery.deliveryTag)"
         logger[metadataKey: "amqp.routing_key"] = "\(delivery.routingKey.prefix(256))"

@@ -21,8 +21,10 @@ final class BrokerProbe: Sendable {
     }
 
     /// Declares the topology exactly as a consumer with `TestConsumer.retryDelays` does, plus a status queue.
-    static func open(prefix: String, queueType: QueueType = .classic) async throws -> BrokerProbe {
-        var configuration = try ConnectionConfiguration(url: TestBroker.url)
+    static func open(prefix: String, queueType: QueueType = .classic, url: String = TestBroker.url) async throws
+        -> BrokerProbe
+    {
+        var configuration = try ConnectionConfiguration(url: url)
         configuration.connectionName = "warren-consumer-tests"
         let connection = try await Connection.connect(configuration)
         let channel = try await connection.openChannel(confirms: true)

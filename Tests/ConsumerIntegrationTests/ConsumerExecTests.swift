@@ -6,7 +6,7 @@ import WarrenProcess
 import WarrenTestSupport
 
 /// `--exec`: a real external program per event, success, retry (exit 75), permanent failure, timeout (killed).
-@Suite struct ConsumerExecTests {
+@Suite(.reapsConsumers) struct ConsumerExecTests {
     /// One script for every case, switching on the event type.
     static let script = """
         #!/bin/sh
@@ -32,9 +32,9 @@ import WarrenTestSupport
 
         let prefix = TestBroker.uniquePrefix("exec")
         let probe = try await BrokerProbe.open(prefix: prefix)
-        let consumer = try TestConsumer.start(
-            // Run through /bin/sh rather than exec'ing the script: a script written while other tests spawn
-            // processes can stay open for writing in one of them, and exec then fails with ETXTBSY.
+        let consumer = try await TestConsumer.start(
+            // /bin/sh runs the script: exec'ing a file this process just wrote can fail with ETXTBSY while a
+            // child spawned concurrently by another test still holds its write descriptor.
             prefix: prefix,
             extra: ["--exec", "/bin/sh", "--exec-arg", scriptPath, "--handler-timeout", "1", "--max-attempts", "2"],
             environment: ["PID_FILE": pidFile])

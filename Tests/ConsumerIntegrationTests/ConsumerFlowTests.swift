@@ -7,12 +7,12 @@ import WarrenTestSupport
 
 /// The delivery flow of the real `consumer` binary against a real broker: concurrency, retries, dead letters,
 /// poison messages, duplicates.
-@Suite struct ConsumerFlowTests {
+@Suite(.reapsConsumers) struct ConsumerFlowTests {
     @Test func handlersOverlapUpToTheConcurrency() async throws {
         let prefix = TestBroker.uniquePrefix("overlap")
         let probe = try await BrokerProbe.open(prefix: prefix)
         for _ in 0..<40 { try await probe.publish(BrokerProbe.demoEvent(data: ["sleep_ms": 200])) }
-        let consumer = try TestConsumer.start(prefix: prefix, extra: ["--concurrency", "8"])
+        let consumer = try await TestConsumer.start(prefix: prefix, extra: ["--concurrency", "8"])
         let stats = try await consumer.waitForStats { $0["storedEvents"] == 40 && $0["acks"] == 40 }
         // 40 queued events of 200 ms each: counted, not timed. All 8 slots filled, never more.
         #expect(stats["maxInFlight"] == 8)
@@ -24,7 +24,7 @@ import WarrenTestSupport
     @Test func retryThenSuccess() async throws {
         let prefix = TestBroker.uniquePrefix("retry")
         let probe = try await BrokerProbe.open(prefix: prefix)
-        let consumer = try TestConsumer.start(prefix: prefix)
+        let consumer = try await TestConsumer.start(prefix: prefix)
         try await consumer.waitUntilReady()
         let event = BrokerProbe.demoEvent(data: ["fail_times": 2, "result": "third time lucky"])
         try await probe.publish(event)
@@ -45,7 +45,7 @@ import WarrenTestSupport
     @Test func exhaustedRetriesAreDeadLetteredWithHeaders() async throws {
         let prefix = TestBroker.uniquePrefix("exhausted")
         let probe = try await BrokerProbe.open(prefix: prefix)
-        let consumer = try TestConsumer.start(prefix: prefix, extra: ["--max-attempts", "2"])
+        let consumer = try await TestConsumer.start(prefix: prefix, extra: ["--max-attempts", "2"])
         try await consumer.waitUntilReady()
         let event = BrokerProbe.demoEvent(data: ["fail_times": 5])
         try await probe.publish(event)
@@ -68,7 +68,7 @@ import WarrenTestSupport
     @Test func poisonMessagesAreDeadLetteredWhileOthersFlow() async throws {
         let prefix = TestBroker.uniquePrefix("poison")
         let probe = try await BrokerProbe.open(prefix: prefix)
-        let consumer = try TestConsumer.start(prefix: prefix, extra: ["--concurrency", "4"])
+        let consumer = try await TestConsumer.start(prefix: prefix, extra: ["--concurrency", "4"])
         try await consumer.waitUntilReady()
         let valid = (0..<10).map { _ in BrokerProbe.demoEvent(data: ["sleep_ms": 20]) }
         let unknown = BrokerProbe.demoEvent(data: nil, type: "nobody.handles.this")
@@ -104,7 +104,7 @@ import WarrenTestSupport
     @Test func redeliveredDuplicatesAreSuppressed() async throws {
         let prefix = TestBroker.uniquePrefix("duplicates")
         let probe = try await BrokerProbe.open(prefix: prefix)
-        let consumer = try TestConsumer.start(prefix: prefix)
+        let consumer = try await TestConsumer.start(prefix: prefix)
         try await consumer.waitUntilReady()
         let event = BrokerProbe.demoEvent(data: ["sleep_ms": 50, "result": 1])
         try await probe.publish(event)

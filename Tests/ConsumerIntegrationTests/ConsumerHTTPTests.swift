@@ -7,10 +7,10 @@ import WarrenProcess
 import WarrenTestSupport
 
 /// The HTTP side (`/v1/process`, health, metrics) and events published by the `warren` CLI.
-@Suite struct ConsumerHTTPTests {
+@Suite(.reapsConsumers) struct ConsumerHTTPTests {
     @Test func processRunsTheHandlerInlineWithTheSameStore() async throws {
         let prefix = TestBroker.uniquePrefix("sync")
-        let consumer = try TestConsumer.start(prefix: prefix)
+        let consumer = try await TestConsumer.start(prefix: prefix)
         try await consumer.waitUntilReady()
         let url = "\(consumer.baseURL)/v1/process"
         let event = BrokerProbe.demoEvent(data: ["sleep_ms": 10, "result": "sync"])
@@ -56,7 +56,7 @@ import WarrenTestSupport
     }
 
     @Test func readinessFollowsTheBrokerAndShutdown() async throws {
-        let consumer = try TestConsumer.start(
+        let consumer = try await TestConsumer.start(
             prefix: TestBroker.uniquePrefix("ready"),
             extra: ["--amqp-url", "amqp://guest:guest@127.0.0.1:1/%2F"])
         let alive = await eventually { (try? await TestHTTP.get("\(consumer.baseURL)/healthz").status) == 200 }
@@ -70,7 +70,7 @@ import WarrenTestSupport
     @Test func eventsPublishedWithTheWarrenCLIAreProcessed() async throws {
         let prefix = TestBroker.uniquePrefix("cli")
         let probe = try await BrokerProbe.open(prefix: prefix)
-        let consumer = try TestConsumer.start(prefix: prefix)
+        let consumer = try await TestConsumer.start(prefix: prefix)
         try await consumer.waitUntilReady()
         let lines = (0..<5).map { index in
             #"{"specversion":"1.0","id":"cli-\#(prefix)-\#(index)","source":"/cli","type":"demo.work","data":{"n":\#(index)}}"#

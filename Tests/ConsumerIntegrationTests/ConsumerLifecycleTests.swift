@@ -6,19 +6,22 @@ import WarrenProcess
 import WarrenTestSupport
 
 /// Real signals: SIGTERM drains, kill -9 loses nothing, bad configuration exits 2.
-@Suite struct ConsumerLifecycleTests {
+@Suite(.reapsConsumers) struct ConsumerLifecycleTests {
     @Test func sigtermMidBatchFinishesInFlightAndLosesNothing() async throws {
         let prefix = TestBroker.uniquePrefix("sigterm")
         let probe = try await BrokerProbe.open(prefix: prefix)
         let events = (0..<20).map { _ in BrokerProbe.demoEvent(data: ["sleep_ms": 400]) }
         for event in events { try await probe.publish(event) }
-        let first = try TestConsumer.start(prefix: prefix, extra: ["--concurrency", "4"])
+        let first = try await TestConsumer.start(prefix: prefix, extra: ["--concurrency", "4"])
         try await first.waitForStats { $0["inFlight"] == 4 }
         first.process.send(SIGTERM)
         #expect(await first.process.waitForExit(timeout: .seconds(30)) == 0)
-        #expect(first.process.log.contains("drained: 4 in-flight handler(s) finished and acknowledged"))
+        #expect(first.process.log.contains("drained: all in-flight deliveries finished and acknowledged"))
+        #expect(!first.process.log.contains("cancelled and left unacknowledged"))
+        let atSignal = first.process.log.firstMatch(of: /no new deliveries; (\d+) in flight/)
+        #expect((atSignal.flatMap { Int($0.1) } ?? 0) >= 1, "SIGTERM arrived mid-batch")
 
-        let second = try first.restarted()
+        let second = try await first.restarted()
         let stats = try await second.waitForStats { $0["storedEvents"] == 20 && $0["inFlight"] == 0 }
         // Everything the first process finished was acknowledged: nothing came back as a duplicate.
         #expect(stats["duplicatesSuppressed"] == 0)
@@ -33,12 +36,12 @@ import WarrenTestSupport
         let probe = try await BrokerProbe.open(prefix: prefix, queueType: .quorum)
         let events = (0..<60).map { _ in BrokerProbe.demoEvent(data: ["sleep_ms": 30]) }
         for event in events { try await probe.publish(event) }
-        let first = try TestConsumer.start(prefix: prefix, queueType: .quorum, extra: ["--concurrency", "8"])
+        let first = try await TestConsumer.start(prefix: prefix, queueType: .quorum, extra: ["--concurrency", "8"])
         try await first.waitForStats { ($0["storedEvents"] ?? 0) >= 15 && ($0["inFlight"] ?? 0) > 0 }
         first.process.send(SIGKILL)
         #expect(await first.process.waitForExit(timeout: .seconds(10)) == 128 + SIGKILL)
 
-        let second = try first.restarted()
+        let second = try await first.restarted()
         try await second.waitUntilReady()
         let stats = try await second.waitForStats { $0["storedEvents"] == 60 && $0["inFlight"] == 0 }
         #expect(stats["effects"] == 60, "every event's effect exactly once")
@@ -58,6 +61,7 @@ import WarrenTestSupport
     ])
     func invalidConfigurationExitsWithCode2(arguments: [String]) async throws {
         let process = try ServiceProcess.start("consumer", arguments: arguments)
+        ReapConsumers.current?.add(process)
         #expect(await process.waitForExit(timeout: .seconds(10)) == 2)
         let lines = process.log.split(separator: "\n")
         #expect(lines.count == 1 && lines.first?.hasPrefix("consumer: invalid configuration:") == true, "\(lines)")
@@ -65,6 +69,7 @@ import WarrenTestSupport
 
     @Test func helpExitsZero() async throws {
         let process = try ServiceProcess.start("consumer", arguments: ["--help"])
+        ReapConsumers.current?.add(process)
         #expect(await process.waitForExit(timeout: .seconds(10)) == 0)
         #expect(process.log.contains("--exec-arg"))
     }

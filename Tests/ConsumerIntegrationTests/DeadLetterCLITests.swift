@@ -6,7 +6,7 @@ import WarrenProcess
 import WarrenTestSupport
 
 /// `warren dead-letters list` keeps every message; `replay` republishes as attempt 1 and removes only those.
-@Suite struct DeadLetterCLITests {
+@Suite(.reapsConsumers) struct DeadLetterCLITests {
     static func warren(_ arguments: [String], prefix: String) async throws -> ProcessResult {
         try await runProcess(
             "\(ServiceProcess.binDirectory)/warren",
@@ -51,7 +51,7 @@ import WarrenTestSupport
         #expect(missing.status == 1)
         #expect(try await Self.warren(["replay"], prefix: prefix).status == 64)
 
-        let consumer = try TestConsumer.start(prefix: prefix)
+        let consumer = try await TestConsumer.start(prefix: prefix)
         try await consumer.waitUntilReady()
         let rest = try await Self.warren(["replay", "--all"], prefix: prefix)
         #expect(rest.status == 0, "\(rest.stderr)")

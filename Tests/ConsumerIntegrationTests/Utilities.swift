@@ -24,41 +24,77 @@ struct TestConsumer: Sendable {
     let dataDirectory: String
     let port: Int
     let arguments: [String]
-    let process: ChildProcess
+    let environment: [String: String?]
+    private let child: ChildProcess?
+
+    /// The running process.
+    var process: ChildProcess { child! }
+
+    private init(
+        prefix: String, queueType: QueueType, dataDirectory: String, port: Int, arguments: [String],
+        environment: [String: String?], process: ChildProcess?
+    ) {
+        self.prefix = prefix
+        self.queueType = queueType
+        self.dataDirectory = dataDirectory
+        self.port = port
+        self.arguments = arguments
+        self.environment = environment
+        self.child = process
+    }
 
     /// The retry delays every test uses, short so the suite stays fast.
     static let retryDelays = "200ms,400ms"
 
-    /// Starts a consumer; `extra` flags come last.
+    /// Starts a consumer; `extra` flags come last. Returns once its HTTP side answers (the broker may not be there
+    /// yet), trying another port when the one picked was taken in the meantime.
     static func start(
         prefix: String, queueType: QueueType = .classic, dataDirectory: String? = nil, extra: [String] = [],
-        environment: [String: String?] = [:]
-    ) throws -> TestConsumer {
+        environment: [String: String?] = [:], url: String = TestBroker.url
+    ) async throws -> TestConsumer {
         let directory =
             dataDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("warren-consumer-\(UUID().uuidString)")
             .path
-        let port = freePort()
         let arguments =
             [
-                "--amqp-url", TestBroker.url, "--port", "\(port)", "--data-dir", directory, "--prefix", prefix,
+                "--amqp-url", url, "--port", "0", "--data-dir", directory, "--prefix", prefix,
                 "--queue-type", queueType.rawValue, "--retry-delays", retryDelays, "--log-level", "info",
             ] + extra
-        let process = try ServiceProcess.start("consumer", arguments: arguments, environment: environment)
-        return TestConsumer(
-            prefix: prefix, queueType: queueType, dataDirectory: directory, port: port, arguments: arguments,
-            process: process)
+        return try await launch(
+            TestConsumer(
+                prefix: prefix, queueType: queueType, dataDirectory: directory, port: 0, arguments: arguments,
+                environment: environment, process: nil))
     }
 
-    /// The same consumer (prefix, data directory, flags) started again on a new port.
-    func restarted() throws -> TestConsumer {
-        var arguments = arguments
-        let newPort = freePort()
-        if let index = arguments.firstIndex(of: "--port") { arguments[index + 1] = "\(newPort)" }
-        let process = try ServiceProcess.start("consumer", arguments: arguments)
-        return TestConsumer(
-            prefix: prefix, queueType: queueType, dataDirectory: dataDirectory, port: newPort, arguments: arguments,
-            process: process)
+    /// The same consumer (prefix, data directory, flags, environment) started again on a new port.
+    func restarted() async throws -> TestConsumer {
+        try await Self.launch(self)
+    }
+
+    private static func launch(_ template: TestConsumer) async throws -> TestConsumer {
+        var lastLog = ""
+        for _ in 0..<3 {
+            let port = freePort()
+            var arguments = template.arguments
+            if let index = arguments.firstIndex(of: "--port") { arguments[index + 1] = "\(port)" }
+            let process = try ServiceProcess.start(
+                "consumer", arguments: arguments, environment: template.environment)
+            ReapConsumers.current?.add(process)
+            let consumer = TestConsumer(
+                prefix: template.prefix, queueType: template.queueType, dataDirectory: template.dataDirectory,
+                port: port, arguments: arguments, environment: template.environment, process: process)
+            let up = await eventually(timeout: .seconds(30)) {
+                if process.exitCode != nil { return true }
+                return (try? await TestHTTP.get("\(consumer.baseURL)/healthz").status) == 200
+            }
+            if up, process.exitCode == nil { return consumer }
+            lastLog = process.log
+            await process.stop()
+            guard lastLog.contains("Address already in use") else { break }
+        }
+        Issue.record("the consumer did not start; log:\n\(lastLog)")
+        throw BrokerScriptError(message: "the consumer did not start")
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
