@@ -219,7 +219,7 @@ let package = Package(
         // Producer, consumer and `warren demo` together: kill and freeze a consumer, async vs sync.
         .testTarget(
             name: "SystemIntegrationTests",
-            dependencies: ["WarrenProcess", "WarrenTestSupport"],
+            dependencies: ["AMQP", "WarrenProcess", "WarrenTestSupport"],
             swiftSettings: sharedSettings
         ),
         // Against a real RabbitMQ node (scripts/broker), configured from the environment.

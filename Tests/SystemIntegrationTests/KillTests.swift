@@ -54,6 +54,9 @@ struct KillTests {
                 "\(system.producerBase)/v1/events", #"{"type":"demo.work","data":{}}"#)
             #expect(hung.status == 504, "\(hung.text)")
             #expect(ContinuousClock.now - started >= .milliseconds(900), "blocked until the timeout")
+            // In the same run, an async request does not care.
+            let async = try await system.post(headers: [("Prefer", "respond-async")])
+            #expect(async.status == 202, "\(async.text)")
             system.consumer.send(SIGCONT)
             system.consumer.send(SIGKILL)
             _ = await system.consumer.waitForExit(timeout: .seconds(10))

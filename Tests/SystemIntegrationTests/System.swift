@@ -1,3 +1,4 @@
+import AMQP
 import Foundation
 import WarrenProcess
 import WarrenTestSupport
@@ -12,15 +13,20 @@ final class System: @unchecked Sendable {
     let prefix = "test-sys-\(UUID().uuidString.prefix(8).lowercased())"
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("system-\(UUID().uuidString.prefix(8))")
         .path
-    let consumerPort = freePort()
+    let consumerPorts = [freePort(), freePort()]
     let producerPort = freePort()
     private let lock = NSLock()
-    private var current: ChildProcess?
+    private var consumers: [Int: ChildProcess] = [:]
     var producer: ChildProcess?
 
-    var consumerBase: String { "http://127.0.0.1:\(consumerPort)" }
+    var consumerPort: Int { consumerPorts[0] }
+    var consumerBase: String { "http://127.0.0.1:\(consumerPorts[0])" }
     var producerBase: String { "http://127.0.0.1:\(producerPort)" }
-    var consumer: ChildProcess { lock.withLock { current! } }
+    /// The first consumer.
+    var consumer: ChildProcess { consumer(0) }
+    /// Consumer `index` (0 or 1; all share one store, as replicas sharing a volume do).
+    func consumer(_ index: Int) -> ChildProcess { lock.withLock { consumers[index]! } }
+    func consumerBase(_ index: Int) -> String { "http://127.0.0.1:\(consumerPorts[index])" }
 
     init(url: String?) {
         self.url = url ?? ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5682/%2F"
@@ -42,15 +48,16 @@ final class System: @unchecked Sendable {
         await system.stop()
     }
 
-    func restartConsumer() async throws {
+    /// Starts (or starts again) consumer `index`; waits until it consumes.
+    func restartConsumer(_ index: Int = 0) async throws {
         let process = try ServiceProcess.start(
             "consumer",
             arguments: [
-                "--amqp-url", url, "--port", "\(consumerPort)", "--data-dir", "\(work)/consumer", "--prefix", prefix,
-                "--queue-type", "classic", "--concurrency", "16", "--heartbeat", "2",
+                "--amqp-url", url, "--port", "\(consumerPorts[index])", "--data-dir", "\(work)/consumer", "--prefix",
+                prefix, "--queue-type", "classic", "--concurrency", "16", "--heartbeat", "2",
             ])
-        lock.withLock { current = process }
-        try await waitReady("\(consumerBase)/readyz", process)
+        lock.withLock { consumers[index] = process }
+        try await waitReady("\(consumerBase(index))/readyz", process)
     }
 
     func startProducer(mode: String, arguments: [String]) async throws {
@@ -74,6 +81,27 @@ final class System: @unchecked Sendable {
         }
     }
 
+    /// POSTs one demo.work event; the reply (a 5 s deadline: the producer must answer well within it).
+    func post(sleepMilliseconds: Int = 20, headers: [(String, String)] = []) async throws -> TestHTTP.Reply {
+        try await TestHTTP.request(
+            "POST", "\(producerBase)/v1/events", headers: [("Content-Type", "application/json")] + headers,
+            body: Array(#"{"type":"demo.work","data":{"sleep_ms":\#(sleepMilliseconds)}}"#.utf8), timeout: .seconds(5))
+    }
+
+    /// Messages left in the events queue.
+    func queueDepth() async throws -> Int {
+        try await Connection.withConnection(try ConnectionConfiguration(url: url)) { connection in
+            let channel = try await connection.openChannel()
+            return Int(try await channel.declareQueue("\(prefix).events", passive: true).messageCount)
+        }
+    }
+
+    /// The store's counts and this consumer's counters, from `/v1/stats` of consumer `index`.
+    func stats(_ index: Int = 0) async throws -> [String: Int] {
+        let json = try await TestHTTP.get("\(consumerBase(index))/v1/stats").json
+        return json.compactMapValues { $0 as? Int }
+    }
+
     /// The status of each id the producer reports now.
     func finalStatuses(of ids: Set<String>) async -> [String: String] {
         var result: [String: String] = [:]
@@ -86,6 +114,6 @@ final class System: @unchecked Sendable {
 
     func stop() async {
         if let producer { await producer.stop() }
-        if let consumer = lock.withLock({ current }) { await consumer.stop() }
+        for consumer in lock.withLock({ Array(consumers.values) }) { await consumer.stop() }
     }
 }
