@@ -61,7 +61,8 @@ struct CompetingConsumerTests {
             #"{"test":"\#(name)","sent":\#(ids.count + failures.count),"#
                 + #""accepted":\#(ids.count),"failed":\#(failures.count),"lost":\#(lost),"#
                 + #""stored":\#(stats["storedEvents"] ?? -1),"effects":\#(stats["effects"] ?? -1),"#
-                + #""duplicatesSuppressed":\#(stats["duplicatesSuppressed"] ?? -1),"p99_ms":\#(Int(p99)),"queue":\#(depth)}"#)
+                + #""duplicatesSuppressed":\#(stats["duplicatesSuppressed"] ?? -1),"p99_ms":\#(Int(p99)),"queue":\#(depth)}"#
+        )
         #expect(failures.isEmpty, "the producer failed requests: \(failures.prefix(5))")
         #expect(succeeded, "\(lost) accepted events did not succeed")
         #expect(stats["storedEvents"] == expected.count, "the store holds each id exactly once")
