@@ -11,7 +11,9 @@
 /// A value type; `Sendable`; each ``send(_:)`` opens, uses and closes its own socket, so any thread or task may
 /// call it at any time. When `$NOTIFY_SOCKET` is unset (not started by systemd with `Type=notify`) every call does
 /// nothing. Abstract socket names (`@…`) are supported. Failures are ignored, as sd_notify does: the protocol is
-/// advisory and the service must not stop because its supervisor went away.
+/// advisory and the service must not stop because its supervisor went away. Sends never block (`MSG_DONTWAIT`):
+/// callers run on Swift's cooperative pool, and a supervisor that stopped reading would otherwise freeze the
+/// service once its queue (`net.unix.max_dgram_qlen`, 10 by default) is full; such a message is dropped.
 public struct SystemdNotifier: Sendable {
     /// The socket path from the environment, or nil.
     public let socketPath: String?
@@ -58,7 +60,8 @@ public struct SystemdNotifier: Sendable {
         }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + pathBytes.count + (pathBytes.first == 0 ? 0 : 1))
         #if canImport(Glibc)
-            let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            let fd = socket(
+                AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         #else
             let fd = socket(AF_UNIX, SOCK_DGRAM, 0)
         #endif
@@ -68,7 +71,9 @@ public struct SystemdNotifier: Sendable {
         _ = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
                 bytes.withUnsafeBytes { buffer in
-                    sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), socketAddress, length)
+                    sendto(
+                        fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), socketAddress,
+                        length)
                 }
             }
         }

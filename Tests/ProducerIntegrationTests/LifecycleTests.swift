@@ -22,6 +22,22 @@ struct LifecycleTests {
         #expect(socket.messages.contains { $0.contains("STOPPING=1") })
     }
 
+    @Test("a supervisor that stops reading its notify socket never freezes the producer")
+    func unreadNotifySocket() async throws {
+        let socket = try NotifySocket(draining: false)
+        try await ProducerInstance.with(environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "100000"]) {
+            producer in
+            // 20 watchdog messages a second: the 10-message queue has long been full.
+            try await Task.sleep(for: .seconds(2))
+            for _ in 0..<5 {
+                let reply = try await TestHTTP.request(
+                    "POST", "\(producer.base)/v1/events", headers: [("Content-Type", "application/json")],
+                    body: Array(#"{"type":"demo.work"}"#.utf8), timeout: .seconds(3))
+                #expect(reply.status == 202)
+            }
+        }
+    }
+
     @Test("SIGTERM during load: every 202 is in the queue (or forwarded from the outbox at the next start)")
     func sigtermUnderLoad() async throws {
         let prefix = uniquePrefix("term")

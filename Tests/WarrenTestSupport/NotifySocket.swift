@@ -3,17 +3,19 @@ import Foundation
 /// A unix datagram socket standing in for systemd's notify socket: give ``path`` to a service as
 /// `$NOTIFY_SOCKET` and read what it announces (`READY=1`, `STATUS=…`, `STOPPING=1`, `WATCHDOG=1`).
 ///
-/// Reads are non-blocking (polled), so no thread is parked. `@unchecked Sendable`: the descriptor is only read
-/// through `recv`, which the kernel serializes, and `messages` is guarded by `lock`.
+/// A dedicated thread drains the socket continuously, as systemd does (a unix datagram queue holds only 10
+/// messages by default). `@unchecked Sendable`: `received` and `stopped` are guarded by `lock`.
 public final class NotifySocket: @unchecked Sendable {
     /// The socket's path.
     public let path: String
     private let fd: Int32
     private let lock = NSLock()
     private var received: [String] = []
+    private var stopped = false
 
-    /// Binds a fresh socket in the temporary directory.
-    public init() throws {
+    /// Binds a fresh socket in the temporary directory; with `draining` false nobody reads it (a supervisor that
+    /// stopped reading: its queue fills after 10 messages).
+    public init(draining: Bool = true) throws {
         path =
             FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8))").path
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
@@ -27,17 +29,27 @@ public final class NotifySocket: @unchecked Sendable {
             }
         }
         guard rc == 0 else { throw BrokerScriptError(message: "cannot bind \(path)") }
+        let (socketFD, socketPath) = (fd, path)
+        guard draining else { return }
+        let reader = Thread { [weak self] in
+            while let self, !self.lock.withLock({ self.stopped }) {
+                var descriptor = pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0)
+                _ = poll(&descriptor, 1, 50)
+                self.drain()
+            }
+            Glibc.close(socketFD)
+            unlink(socketPath)
+        }
+        reader.start()
     }
 
     deinit {
-        close(fd)
-        unlink(path)
+        lock.withLock { stopped = true }
     }
 
     /// Every datagram received so far, oldest first.
     public var messages: [String] {
-        drain()
-        return lock.withLock { received }
+        lock.withLock { received }
     }
 
     /// Waits until some message contains `text`; false after `timeout`.
