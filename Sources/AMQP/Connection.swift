@@ -90,6 +90,18 @@ public final class Connection: Sendable {
     /// Whether the broker has blocked publishing on this connection (memory or disk alarm).
     public var isBlocked: Bool { loop.blocked.load(ordering: .relaxed) }
 
+    /// How long since the connection's I/O thread last went round its loop (zero before it started).
+    ///
+    /// The loop goes round at least once a second while it runs, even when idle; a larger value means a blocking
+    /// call holds the thread (a connect or handshake in progress, up to their timeouts, or a synchronous method
+    /// waiting on a broker that stopped reading, up to the RPC timeout). Services gate systemd's watchdog on it.
+    /// Safe from any thread.
+    public var ioLoopIdleTime: Duration {
+        let last = loop.lastTick.load(ordering: .relaxed)
+        guard last > 0 else { return .zero }
+        return .nanoseconds(max(0, IOLoop.monotonicNanoseconds() - last))
+    }
+
     /// The endpoint currently connected to (password redacted), if any.
     public var endpointDescription: String? { loop.currentEndpoint.withLock { $0?.description } }
 

@@ -31,6 +31,9 @@ final class IOLoop: @unchecked Sendable {
     let wakeWriteFD: Int32
     let connected = Atomic<Bool>(false)
     let blocked = Atomic<Bool>(false)
+    /// When the thread last went round its loop (``monotonicNanoseconds()``; 0 before it starts). It goes round at
+    /// least once a second unless a blocking call holds it.
+    let lastTick = Atomic<Int64>(0)
     let currentEndpoint = LockedValue<Endpoint?>(nil)
     let events = EventHub()
     let tagPrefix = "warren-\(UInt32.random(in: 0...UInt32.max))"
@@ -142,6 +145,7 @@ final class IOLoop: @unchecked Sendable {
             return
         }
         while !exitRequested {
+            lastTick.store(Self.monotonicNanoseconds(), ordering: .relaxed)
             let commands = takeCommands()
             for command in commands { execute(command) }
             flushAllAcks()
@@ -199,6 +203,13 @@ final class IOLoop: @unchecked Sendable {
             var drain: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
             while read(wakeFD, &drain, MemoryLayout.size(ofValue: drain)) > 0 {}
         }
+    }
+
+    /// CLOCK_MONOTONIC in nanoseconds.
+    static func monotonicNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     private func pollTimeoutMilliseconds() -> Int32 {

@@ -43,7 +43,9 @@ public enum ConsumerApp {
         let consumer = ConsumerService(
             configuration: configuration, registry: registry, store: store, stats: stats, state: state,
             notifier: notifier, logger: logger)
-        let watchdog = WatchdogService(notifier: notifier) { state.isBrokerHealthy }
+        let watchdog = WatchdogService(notifier: notifier, connection: { state.currentConnection }) {
+            state.isBrokerHealthy
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [

@@ -24,6 +24,9 @@ public final class ConsumerState: @unchecked Sendable {
         lock.withLock { connection?.isConnected ?? false }
     }
 
+    /// The broker connection, once there is one (for the watchdog's I/O-loop check).
+    var currentConnection: Connection? { lock.withLock { connection } }
+
     /// Whether a graceful shutdown began.
     public var isDraining: Bool { lock.withLock { draining } }
 

@@ -90,7 +90,10 @@ public enum ProducerApp {
             OutboxForwarder(store: store, broker: broker, signal: outboxSignal, metrics: metrics, logger: logger),
             WebhookDispatcher(
                 store: store, client: client, signer: signer, signal: webhookSignal, metrics: metrics, logger: logger),
-            WatchdogService(notifier: notifier) { broker.isReady || store.outboxCount < configuration.outboxLimit },
+            WatchdogService(notifier: notifier, connection: { broker.link?.connection }) {
+                broker.isReady || store.outboxCount < configuration.outboxLimit
+            },
+            FaultInjection(environment: environment) { broker.link?.connection },
             StatusLineService(notifier: notifier, line: summary),
         ]
         let services =

@@ -22,6 +22,25 @@ struct LifecycleTests {
         #expect(socket.messages.contains { $0.contains("STOPPING=1") })
     }
 
+    @Test("a wedged connection loop stops WATCHDOG=1, which resumes when the loop does")
+    func wedgedLoopStopsWatchdog() async throws {
+        let socket = try NotifySocket()
+        // 1 s watchdog (pets every 0.5 s, stall limit 3 s); the I/O thread is blocked for 8 s, 2 s after connecting.
+        try await ProducerInstance.with(
+            environment: [
+                "NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000", "WARREN_FAULT_STALL_IO_LOOP": "2:8",
+            ]
+        ) { _ in
+            try await Task.sleep(for: .seconds(13))
+        }
+        let pets = socket.timedMessages.filter { $0.text.contains("WATCHDOG=1") }.map(\.at)
+        let gaps = zip(pets, pets.dropFirst()).map { $1.timeIntervalSince($0) }
+        let longest = gaps.max() ?? 0
+        print(#"{"test":"wedgedLoopStopsWatchdog","pets":\#(pets.count),"longest_gap_s":\#(longest)}"#)
+        #expect(longest >= 4, "WATCHDOG=1 kept coming while the I/O loop was blocked (longest gap \(longest) s)")
+        #expect(gaps.suffix(3).allSatisfy { $0 < 2 }, "WATCHDOG=1 resumed at its cadence after the stall")
+    }
+
     @Test("a supervisor that stops reading its notify socket never freezes the producer")
     func unreadNotifySocket() async throws {
         let socket = try NotifySocket(draining: false)

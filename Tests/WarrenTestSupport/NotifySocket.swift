@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A unix datagram socket standing in for systemd's notify socket: give ``path`` to a service as
 /// `$NOTIFY_SOCKET` and read what it announces (`READY=1`, `STATUS=…`, `STOPPING=1`, `WATCHDOG=1`).
@@ -10,7 +10,7 @@ public final class NotifySocket: @unchecked Sendable {
     public let path: String
     private let fd: Int32
     private let lock = NSLock()
-    private var received: [String] = []
+    private var received: [(at: Date, text: String)] = []
     private var stopped = false
 
     /// Binds a fresh socket in the temporary directory; with `draining` false nobody reads it (a supervisor that
@@ -49,6 +49,11 @@ public final class NotifySocket: @unchecked Sendable {
 
     /// Every datagram received so far, oldest first.
     public var messages: [String] {
+        lock.withLock { received.map(\.text) }
+    }
+
+    /// Every datagram received so far with the time it was read, oldest first.
+    public var timedMessages: [(at: Date, text: String)] {
         lock.withLock { received }
     }
 
@@ -63,7 +68,7 @@ public final class NotifySocket: @unchecked Sendable {
             let count = recv(fd, &buffer, buffer.count, 0)
             guard count > 0 else { return }
             let text = String(decoding: buffer[0..<count], as: UTF8.self)
-            lock.withLock { received.append(text) }
+            lock.withLock { received.append((Date(), text)) }
         }
     }
 }
