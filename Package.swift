@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "Consumer",
             dependencies: [
-                "Warren", "AMQP", "WarrenService",
+                "Warren", "AMQP", "WarrenService", "WarrenProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
