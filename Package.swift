@@ -157,7 +157,13 @@ let package = Package(
         // Helpers the integration tests share: child processes, private brokers, HTTP, free ports.
         .target(
             name: "WarrenTestSupport",
-            dependencies: ["WarrenProcess", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "WarrenProcess",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/WarrenTestSupport",
             swiftSettings: sharedSettings
         ),

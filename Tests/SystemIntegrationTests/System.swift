@@ -18,6 +18,8 @@ final class System: @unchecked Sendable {
     private let lock = NSLock()
     private var consumers: [Int: ChildProcess] = [:]
     var producer: ChildProcess?
+    /// Extra arguments every consumer start gets.
+    var consumerArguments: [String] = []
 
     var consumerPort: Int { consumerPorts[0] }
     var consumerBase: String { "http://127.0.0.1:\(consumerPorts[0])" }
@@ -34,9 +36,11 @@ final class System: @unchecked Sendable {
 
     /// Starts both (on `url`, default the shared test broker), runs `body`, stops both on every path.
     static func with(
-        mode: String, url: String? = nil, producerArguments: [String] = [], _ body: (System) async throws -> Void
+        mode: String, url: String? = nil, producerArguments: [String] = [], consumerArguments: [String] = [],
+        _ body: (System) async throws -> Void
     ) async throws {
         let system = System(url: url)
+        system.consumerArguments = consumerArguments
         do {
             try await system.restartConsumer()
             try await system.startProducer(mode: mode, arguments: producerArguments)
@@ -55,7 +59,7 @@ final class System: @unchecked Sendable {
             arguments: [
                 "--amqp-url", url, "--port", "\(consumerPorts[index])", "--data-dir", "\(work)/consumer", "--prefix",
                 prefix, "--queue-type", "classic", "--concurrency", "16", "--heartbeat", "2",
-            ])
+            ] + consumerArguments)
         lock.withLock { consumers[index] = process }
         try await waitReady("\(consumerBase(index))/readyz", process)
     }
