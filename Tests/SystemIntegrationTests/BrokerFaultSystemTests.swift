@@ -129,7 +129,7 @@ struct BrokerFaultSystemTests {
                 system in
                 let slow = FaultRun(
                     name: "consumer_timeout 2 s, handlers 3.5 s", events: 12, rate: 6,
-                    sleepMilliseconds: 3500)
+                    sleepMilliseconds: 3500, streamUntilFaultEnds: false)
                 // Detect: from the first slow event to the first redelivery (the broker closed the channel).
                 let report = try await slow.run(system) {
                     let start = ContinuousClock.now

@@ -17,29 +17,42 @@ struct FaultRun {
     var events = 150
     var rate = 30.0
     var sleepMilliseconds = 20
+    /// Keep streaming past `events` until `fault` returns.
+    var streamUntilFaultEnds = true
 
     /// Streams, runs `fault` alongside, waits for every accepted event to succeed, reconciles; the report.
+    ///
+    /// The stream sends at least `events` events and, with `streamUntilFaultEnds`, keeps going at the same rate
+    /// until `fault` has returned (at most 10× `events`), so the fault always happens under load however slowly a loaded machine runs the
+    /// fault's own commands (`rabbitmqctl` alone can take seconds).
     func run(_ system: System, fault: @escaping @Sendable () async throws -> Times) async throws -> FaultReport {
         let before = await system.producerMetrics()
         let ids = SharedStrings()
         let failures = SharedStrings()
+        let faultOver = SharedStrings()
         let interval = Duration.milliseconds(Int64(1000 / rate))
         let times = try await withThrowingTaskGroup(of: Times?.self) { group in
-            group.addTask { try await fault() }
+            group.addTask {
+                defer { faultOver.append("over") }
+                return try await fault()
+            }
             group.addTask {
                 try await withThrowingTaskGroup(of: Void.self) { posts in
-                    for n in 0..<events {
+                    var n = 0
+                    while n < events || (streamUntilFaultEnds && faultOver.values.isEmpty && n < 10 * events) {
+                        defer { n += 1 }
                         try await Task.sleep(for: interval)
+                        let index = n
                         posts.addTask {
                             do {
                                 let reply = try await system.post(sleepMilliseconds: sleepMilliseconds)
                                 if reply.status == 202, let id = reply.json["id"] as? String {
                                     ids.append(id)
                                 } else {
-                                    failures.append("\(n): \(reply.status) \(reply.text.prefix(200))")
+                                    failures.append("\(index): \(reply.status) \(reply.text.prefix(200))")
                                 }
                             } catch {
-                                failures.append("\(n): \(error)")
+                                failures.append("\(index): \(error)")
                             }
                         }
                     }
