@@ -25,6 +25,9 @@ public enum AMQPError: Error, Sendable, Hashable {
     case channelClosed(code: UInt16, text: String)
     /// The broker answered a publish with `basic.nack`: it did not take responsibility for the message.
     case publishNacked
+    /// The message cannot be encoded as AMQP and was not sent (e.g. a property or header name longer than the
+    /// 255 bytes of an AMQP short string). The connection is unaffected; do not retry the same message.
+    case invalidMessage(String)
     /// A mandatory publish could not be routed (`basic.return`, typically 312 NO_ROUTE).
     case publishReturned(code: UInt16, text: String)
     /// The publish was not confirmed before its deadline; it may or may not have reached the broker.
@@ -78,6 +81,8 @@ extension AMQPError: CustomStringConvertible {
             "the broker closed the channel: \(code) \(text)"
         case .publishNacked:
             "the broker refused the message (basic.nack)"
+        case .invalidMessage(let reason):
+            "the message was not sent: \(reason)"
         case .publishReturned(let code, let text):
             "the message could not be routed: \(code) \(text)"
         case .confirmTimeout:

@@ -129,6 +129,10 @@ public final class Channel: Sendable {
         mandatory: Bool = false, timeout: Duration? = nil
     ) -> Confirmation {
         let confirmation = Confirmation(deadline: timeout.map { ContinuousClock.now + $0 })
+        if let problem = MessageValidation.problem(exchange: exchange, routingKey: routingKey, properties: properties) {
+            confirmation.settle(.failure(AMQPError.invalidMessage(problem)))
+            return confirmation
+        }
         let publishing = Publishing(
             exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory,
             confirmation: confirmation)

@@ -56,6 +56,29 @@ struct PublishTests {
         await connection.close()
     }
 
+    @Test func unencodableMessagesFailAloneAndTheConnectionStaysUsable() async throws {
+        let (connection, channel, queue) = try await TestBroker.queue("unencodable")
+        let long = String(repeating: "x", count: 256)
+        let refused: [BasicProperties] = [
+            BasicProperties(messageID: long), BasicProperties(type: long),
+            BasicProperties(headers: ["nested": [long: 1]]), BasicProperties(headers: ["list": [[long: true]]]),
+        ]
+        for properties in refused {
+            await #expect {
+                try await channel.publish([1], routingKey: queue, properties: properties)
+            } throws: { error in
+                if case .invalidMessage(let reason)? = error as? AMQPError { return reason.contains("255") }
+                return false
+            }
+        }
+        await #expect(throws: AMQPError.self) { try await channel.publish([1], routingKey: long) }
+        // 255 bytes is the limit, not past it; the channel and connection carry on.
+        let edge = String(repeating: "y", count: 255)
+        try await channel.publish([2], routingKey: queue, properties: BasicProperties(messageID: edge, type: edge))
+        #expect(try await channel.declareQueue(queue, passive: true).messageCount == 1)
+        await connection.close()
+    }
+
     @Test func publishToMissingExchangeFailsWith404AndTheConnectionStaysUsable() async throws {
         let connection = try await TestBroker.connect()
         let channel = try await connection.openChannel(confirms: true)
