@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Owned by the connection's I/O thread only; `reset()` after each call frees everything at once. Not Sendable.
 final class CScratch {
-    private let pool: UnsafeMutablePointer<amqp_pool_t>
+    let pool: UnsafeMutablePointer<amqp_pool_t>
 
     init() {
         pool = .allocate(capacity: 1)

@@ -1,9 +1,10 @@
-import AMQP
+@_spi(Fuzzing) import AMQP
 import Foundation
 import Warren
 
-/// `warren-fuzz`: feeds arbitrary bytes to the parsers that face the outside world (AMQP URIs, CloudEvents, the
-/// producer's short form, delivered event messages) and checks that what they accept survives a round trip.
+/// `warren-fuzz`: feeds arbitrary bytes to the parsers that face the outside world (AMQP URIs, AMQP header tables
+/// as they arrive from a peer, CloudEvents, the producer's short form, delivered event messages) and checks that
+/// what they accept survives a round trip.
 ///
 /// Built normally it replays files (`warren-fuzz FILE...`), to reproduce a finding. Built with
 /// `-Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING` it is a libFuzzer binary (`scripts/fuzz`).
@@ -30,6 +31,25 @@ enum ParserFuzzer {
             precondition(decoded.attempt == 2 && decoded.event.id == event.id, "event message round trip")
         }
         _ = try? EventMessage.decode(body: bytes, properties: BasicProperties(headers: ["x-warren-attempt": "x"]))
+        fuzzHeaderTable(bytes)
+    }
+
+    /// A header table from a peer: whatever rabbitmq-c decodes converts to a ``FieldTable``; if that table passes
+    /// the library's publish check it encodes, and a second decode/encode round changes nothing.
+    static func fuzzHeaderTable(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let table = TableWireCodec.decode(UnsafeRawBufferPointer(bytes)) else { return }
+        if let problem = TableWireCodec.publishProblem(headers: table) {
+            // Names that grew past 255 bytes when invalid UTF-8 was replaced: refused before sending, by design.
+            precondition(problem.contains("header name"), "unexpected refusal: \(problem)")
+            return
+        }
+        guard let encoded = TableWireCodec.encode(table) else {
+            preconditionFailure("a table that passed the publish check does not encode")
+        }
+        guard let again = encoded.withUnsafeBytes({ TableWireCodec.decode($0) }) else {
+            preconditionFailure("an encoded table does not decode")
+        }
+        precondition(TableWireCodec.encode(again) == encoded, "table encoding is not stable")
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import AMQP
+@_spi(Fuzzing) @testable import AMQP
 
 @Suite("Field tables and properties through rabbitmq-c's structures")
 struct TableCodingTests {
@@ -48,5 +48,30 @@ struct TableCodingTests {
         #expect(FieldValue(parsing: "true") == .bool(true))
         #expect(FieldValue(parsing: "quorum") == .string("quorum"))
         #expect(FieldValue.int32(7).intValue == 7)
+    }
+
+    @Test func wireTablesFromAPeerDecodeAndReencode() throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../FuzzCorpus/header-table")
+        let bytes = try Data(contentsOf: corpus)
+        let table = try #require(bytes.withUnsafeBytes { TableWireCodec.decode($0) })
+        #expect(table["x-warren-attempt"] == .int32(2))
+        #expect(table["nested"] == ["deep": "yes", "n": .int64(-5)])
+        #expect(table["dec"] == .decimal(decimals: 2, value: 12345))
+        let encoded = try #require(TableWireCodec.encode(table))
+        #expect(encoded.withUnsafeBytes { TableWireCodec.decode($0) } == table)
+        #expect(([0, 0, 0, 9, 1] as [UInt8]).withUnsafeBytes { TableWireCodec.decode($0) } == nil, "truncated")
+    }
+
+    @Test func shortStringsOverTheLimitAreNamed() {
+        let long = String(repeating: "é", count: 128)  // 256 bytes
+        #expect(MessageValidation.problem(exchange: "", routingKey: "k", properties: BasicProperties()) == nil)
+        let problem = MessageValidation.problem(
+            exchange: "", routingKey: "k", properties: BasicProperties(correlationID: long))
+        #expect(problem == "the correlation id is 256 bytes; AMQP short strings hold at most 255")
+        #expect(MessageValidation.problem(exchange: long, routingKey: "k", properties: BasicProperties()) != nil)
+        let header = MessageValidation.problem(
+            exchange: "", routingKey: "k", properties: BasicProperties(headers: ["a": ["b": [[long: 1]]]]))
+        #expect(header?.contains("header name is 256 bytes") == true)
     }
 }
