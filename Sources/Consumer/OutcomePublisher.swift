@@ -19,6 +19,8 @@ struct OutcomePublisher: Sendable {
     static let reasonHeader = "x-warren-reason"
     static let attemptsHeader = "x-warren-attempts"
     static let deadLetteredAtHeader = "x-warren-dead-lettered-at"
+    /// Why the original properties were left off a dead letter (see ``deadLetter(_:reason:attempts:at:)``).
+    static let droppedPropertiesHeader = "x-warren-dropped-properties"
 
     /// Publishes a status update (routing key = event id); waits for the confirm unless `confirmed` is false.
     func status(_ update: StatusUpdate, traceparent: String?, confirmed: Bool = true) async throws {
@@ -46,16 +48,30 @@ struct OutcomePublisher: Sendable {
 
     /// Publishes the delivered message unchanged (body, properties, routing key) to the dead-letter exchange with
     /// the reason, the attempt count and the time in headers.
+    ///
+    /// A message from a foreign client may carry properties that cannot be sent back as they came (invalid UTF-8
+    /// in a name, replaced on decoding, can grow past AMQP's 255-byte short strings): the library refuses those
+    /// (``AMQPError/invalidMessage(_:)``), and the body is then dead-lettered with Warren's headers only and the
+    /// refusal in `x-warren-dropped-properties`, rather than left to be redelivered forever.
     func deadLetter(_ delivery: Delivery, reason: String, attempts: Int, at date: Date = Date()) async throws {
+        var warren: FieldTable = [
+            Self.reasonHeader: .string(String(reason.prefix(1024))), Self.attemptsHeader: .int64(Int64(attempts)),
+            Self.deadLetteredAtHeader: .string(Timestamp.format(date)),
+        ]
         var properties = delivery.properties
-        var headers = properties.headers ?? [:]
-        headers[Self.reasonHeader] = .string(String(reason.prefix(1024)))
-        headers[Self.attemptsHeader] = .int64(Int64(attempts))
-        headers[Self.deadLetteredAtHeader] = .string(Timestamp.format(date))
-        properties.headers = headers
+        properties.headers = (properties.headers ?? [:]).merging(warren) { _, new in new }
         if properties.deliveryMode == nil { properties.deliveryMode = .persistent }
-        try await channel.publish(
-            delivery.body, exchange: topology.deadExchange, routingKey: delivery.routingKey, properties: properties,
-            mandatory: true, timeout: confirmTimeout)
+        do {
+            try await channel.publish(
+                delivery.body, exchange: topology.deadExchange, routingKey: delivery.routingKey,
+                properties: properties, mandatory: true, timeout: confirmTimeout)
+        } catch AMQPError.invalidMessage(let problem) {
+            warren[Self.droppedPropertiesHeader] = .string(problem)
+            let routingKey = delivery.routingKey.utf8.count <= 255 ? delivery.routingKey : ""
+            try await channel.publish(
+                delivery.body, exchange: topology.deadExchange, routingKey: routingKey,
+                properties: BasicProperties(headers: warren, deliveryMode: .persistent), mandatory: true,
+                timeout: confirmTimeout)
+        }
     }
 }

@@ -19,6 +19,15 @@ struct RawClientGarbageTests {
         try #require(result.status == 0, "amqp-publish: \(result.stderr)")
     }
 
+    /// A well-formed CloudEvent whose data is padded to `bytes` bytes in all.
+    private static func paddedEvent(bytes: Int) -> [UInt8] {
+        let head = #"{"specversion":"1.0","id":"padded-1","source":"/raw","type":"demo.work","data":{"pad":""#
+        let tail = #""}}"#
+        return Array(head.utf8)
+            + [UInt8](repeating: UInt8(ascii: "x"), count: bytes - head.utf8.count - tail.utf8.count)
+            + Array(tail.utf8)
+    }
+
     @Test func garbageIsDeadLetteredWithAReasonAndGoodEventsKeepFlowing() async throws {
         let prefix = TestBroker.uniquePrefix("rawgarbage")
         let probe = try await BrokerProbe.open(prefix: prefix)
@@ -36,6 +45,8 @@ struct RawClientGarbageTests {
                 Array(#"{"specversion":"1.0","id":"","source":"/s","type":"demo.work"}"#.utf8),
                 [], "id"
             ),
+            // A valid CloudEvent padded to 10 MiB: over the consumer's 2 MiB message limit.
+            ("10 MiB CloudEvent", Self.paddedEvent(bytes: 10 << 20), [], "limit"),
         ]
         let good = (0..<8).map { _ in BrokerProbe.demoEvent(data: ["sleep_ms": 5]) }
         for (index, item) in garbage.enumerated() {
@@ -50,16 +61,32 @@ struct RawClientGarbageTests {
         let wrongType = BrokerProbe.demoEvent(data: ["sleep_ms": 1])
         try await rawPublish(wrongType.encoded(), exchange: exchange, options: ["-C", "application/xml"])
         for event in good[garbage.count...] { try await probe.publish(event) }
+        // A header name of 200 bytes 0xFF (invalid UTF-8): decoded with replacement characters it grows to 600
+        // bytes, which no AMQP client can send back; dead-lettered without the foreign properties, not looped.
+        let oddHeaderBody = Array("not JSON, odd header".utf8)
+        let odd = try await runProcess(
+            "/bin/sh",
+            [
+                "-c", #"exec amqp-publish --url "$1" -e "$2" -r demo.work -p -H "$(printf '\377%.0s' $(seq 200)): v""#,
+                "sh", TestBroker.url, exchange,
+            ], stdin: Data(oddHeaderBody))
+        try #require(odd.status == 0, "amqp-publish: \(odd.stderr)")
 
         let expectedStored = good.count + 2
         let stats = try await consumer.waitForStats {
-            $0["storedEvents"] == expectedStored && $0["deadLettered"] == garbage.count
+            $0["storedEvents"] == expectedStored && $0["deadLettered"] == garbage.count + 1
         }
         #expect(stats["effects"] == expectedStored)
-        #expect(stats["acks"] == expectedStored + garbage.count, "every message settled")
+        #expect(stats["acks"] == expectedStored + garbage.count + 1, "every message settled")
         #expect(consumer.process.exitCode == nil, "the consumer is still up")
-        let dead = try await probe.collect(probe.topology.deadQueue) { $0.count == garbage.count }
-        #expect(dead.count == garbage.count)
+        let dead = try await probe.collect(probe.topology.deadQueue) { $0.count == garbage.count + 1 }
+        #expect(dead.count == garbage.count + 1)
+        let oddLetter = dead.first { $0.body == oddHeaderBody }?.properties.headers
+        #expect(
+            oddLetter?["x-warren-reason"]?.stringValue?.contains("JSON") == true, "\(String(describing: oddLetter))")
+        #expect(
+            oddLetter?["x-warren-dropped-properties"]?.stringValue?.contains("header name") == true,
+            "\(String(describing: oddLetter))")
         for item in garbage {
             let letter = dead.first { $0.body == item.body }
             let reason = letter?.properties.headers?["x-warren-reason"]?.stringValue ?? ""

@@ -13,8 +13,11 @@ struct FaultRun {
         var recover: Duration?
     }
 
+    /// Events per scenario: 150, or `WARREN_FAULT_EVENTS` for a longer soak run (see docs/RELIABILITY.md).
+    static let defaultEvents = ProcessInfo.processInfo.environment["WARREN_FAULT_EVENTS"].flatMap(Int.init) ?? 150
+
     var name: String
-    var events = 150
+    var events = FaultRun.defaultEvents
     var rate = 30.0
     var sleepMilliseconds = 20
     /// Keep streaming past `events` until `fault` returns.
