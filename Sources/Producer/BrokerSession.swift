@@ -115,7 +115,7 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.watch(connection) }
-                group.addTask { await self.setUp(connection) }
+                group.addTask { await self.setUp(connection, settings: connectionSettings) }
             }
         }
         state.withLockedValue { $0.link = nil }
@@ -124,8 +124,9 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
         logger.info("broker connection closed")
     }
 
-    /// Declares the topology and opens the publishing channel, retrying until it works, then polls the depth.
-    private func setUp(_ connection: Connection) async {
+    /// Declares the topology and opens the publishing channel, retrying until it works, then polls the depth (on a
+    /// second connection made with `settings`).
+    private func setUp(_ connection: Connection, settings: ConnectionConfiguration) async {
         var attempt = 0
         while !Task.isCancelled {
             do {
@@ -142,7 +143,7 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
                 logger.info(
                     "broker ready: topology declared",
                     metadata: ["queue": "\(topology.eventsQueue)", "type": "\(topology.queueType.rawValue)"])
-                await pollDepth(on: setup)
+                await pollDepth(settings: settings)
                 return
             } catch {
                 attempt += 1
@@ -158,15 +159,25 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
         }
     }
 
-    private func pollDepth(on channel: Channel) async {
+    /// Polls the events queue's depth every second on a connection of its own: a passive declare is a synchronous
+    /// method, and a broker in a resource alarm stops reading a connection that publishes, so on the publishing
+    /// connection the poll would hold its I/O thread (and the `connection.blocked` notice behind it) until the
+    /// alarm clears. This connection never publishes and is never blocked.
+    private func pollDepth(settings: ConnectionConfiguration) async {
+        var configuration = settings
+        configuration.connectionName = "\(settings.connectionName ?? "warren-producer") (queue depth)"
+        let configured = configuration
+        guard let connection = try? await BrokerConnector.connect(configured, logger: logger) else { return }
+        var channel: Channel?
         while !Task.isCancelled {
-            // A blocked broker stops reading this connection: a synchronous method would wait out its timeout.
-            if !isBlocked, let info = try? await channel.declareQueue(topology.eventsQueue, passive: true) {
+            if channel == nil { channel = try? await connection.openChannel() }
+            if let channel, let info = try? await channel.declareQueue(topology.eventsQueue, passive: true) {
                 estimator.recordDepth(Int(info.messageCount))
                 metrics.queueDepth.record(Int(info.messageCount))
             }
             try? await Task.sleep(for: .seconds(1))
         }
+        await connection.close()
     }
 
     private func watch(_ connection: Connection) async {

@@ -15,9 +15,10 @@ struct BrokerFaultSystemTests {
         try await PrivateBroker.with { broker in
             try await System.with(mode: "async", url: broker.url, producerArguments: Self.producerArguments) {
                 system in
-                let report = try await FaultRun(name: "broker kill -9").run(system) {
+                let report = try await FaultRun(name: "broker kill -9").run(system) { injected in
                     try await Task.sleep(for: .seconds(1.5))
                     kill(try await broker.pid(), SIGKILL)
+                    injected()
                     let detect = await system.timeUntil(timeout: .seconds(10)) {
                         $0["warren_producer_broker_connected"] == 0
                     }
@@ -39,10 +40,11 @@ struct BrokerFaultSystemTests {
         try await PrivateBroker.with { broker in
             try await System.with(mode: "async", url: broker.url, producerArguments: Self.producerArguments) {
                 system in
-                let report = try await FaultRun(name: "broker SIGSTOP 6 s").run(system) {
+                let report = try await FaultRun(name: "broker SIGSTOP 6 s").run(system) { injected in
                     try await Task.sleep(for: .seconds(1.5))
                     let pid = try await broker.pid()
                     kill(pid, SIGSTOP)
+                    injected()
                     let detect = await system.timeUntil(timeout: .seconds(6)) {
                         $0["warren_producer_broker_connected"] == 0
                     }
@@ -65,9 +67,10 @@ struct BrokerFaultSystemTests {
         try await PrivateBroker.with { broker in
             try await System.with(mode: "async", url: broker.url, producerArguments: Self.producerArguments) {
                 system in
-                let report = try await FaultRun(name: "broker memory alarm 4 s").run(system) {
+                let report = try await FaultRun(name: "broker memory alarm 4 s").run(system) { injected in
                     try await Task.sleep(for: .seconds(1.5))
                     _ = try await broker.ctl(["set_vm_memory_high_watermark", "0.0000001"])
+                    injected()
                     let detect = await system.timeUntil(timeout: .seconds(10)) {
                         $0["warren_producer_broker_blocked"] == 1
                     }
@@ -101,9 +104,10 @@ struct BrokerFaultSystemTests {
 
     private func cutAndHeal(_ proxy: TCPProxy, url: String) async throws {
         try await System.with(mode: "async", url: url, producerArguments: Self.producerArguments) { system in
-            let report = try await FaultRun(name: "network cut 8 s").run(system) {
+            let report = try await FaultRun(name: "network cut 8 s").run(system) { injected in
                 try await Task.sleep(for: .seconds(1.5))
                 proxy.cut()
+                injected()
                 let detect = await system.timeUntil(timeout: .seconds(8)) {
                     $0["warren_producer_broker_connected"] == 0
                 }
@@ -131,7 +135,7 @@ struct BrokerFaultSystemTests {
                     name: "consumer_timeout 2 s, handlers 3.5 s", events: 12, rate: 6,
                     sleepMilliseconds: 3500, streamUntilFaultEnds: false)
                 // Detect: from the first slow event to the first redelivery (the broker closed the channel).
-                let report = try await slow.run(system) {
+                let report = try await slow.run(system) { _ in
                     let start = ContinuousClock.now
                     let closed = await eventually(timeout: .seconds(20)) {
                         ((try? await system.stats())?["redeliveries"] ?? 0) > 0

@@ -25,24 +25,30 @@ struct FaultRun {
 
     /// Streams, runs `fault` alongside, waits for every accepted event to succeed, reconciles; the report.
     ///
-    /// The stream sends at least `events` events and, with `streamUntilFaultEnds`, keeps going at the same rate
-    /// until `fault` has returned (at most 10× `events`), so the fault always happens under load however slowly a loaded machine runs the
-    /// fault's own commands (`rabbitmqctl` alone can take seconds).
-    func run(_ system: System, fault: @escaping @Sendable () async throws -> Times) async throws -> FaultReport {
+    /// `fault` calls the closure it is given once the fault is in place (broker killed, alarm set, link cut). The
+    /// stream sends at least `events` events and, with `streamUntilFaultEnds`, keeps going at the same rate until
+    /// 2 s after that call (at most 10× `events`), so the fault always happens under load however slowly a loaded
+    /// machine runs the fault's own commands (`rabbitmqctl` alone can take seconds).
+    func run(
+        _ system: System, fault: @escaping @Sendable (_ injected: @escaping @Sendable () -> Void) async throws -> Times
+    ) async throws -> FaultReport {
         let before = await system.producerMetrics()
         let ids = SharedStrings()
         let failures = SharedStrings()
-        let faultOver = SharedStrings()
+        let injectedAt = SharedStrings()
         let interval = Duration.milliseconds(Int64(1000 / rate))
         let times = try await withThrowingTaskGroup(of: Times?.self) { group in
             group.addTask {
-                defer { faultOver.append("over") }
-                return try await fault()
+                defer { injectedAt.append("\(ContinuousClock.now)") }  // a fault that throws stops the stream too
+                return try await fault { injectedAt.append("\(ContinuousClock.now)") }
             }
             group.addTask {
                 try await withThrowingTaskGroup(of: Void.self) { posts in
                     var n = 0
-                    while n < events || (streamUntilFaultEnds && faultOver.values.isEmpty && n < 10 * events) {
+                    var tail: Int?  // events still to send once the fault is in place
+                    while n < events || (streamUntilFaultEnds && tail != 0 && n < 10 * events) {
+                        if tail == nil, !injectedAt.values.isEmpty { tail = Int(2 * rate) }
+                        if let left = tail, left > 0 { tail = left - 1 }
                         defer { n += 1 }
                         try await Task.sleep(for: interval)
                         let index = n
