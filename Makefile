@@ -28,7 +28,7 @@ rawc: Benchmarks/rawc/rawc ## build the raw C rabbitmq-c loop used by the benchm
 Benchmarks/rawc/rawc: Benchmarks/rawc/rawc.c
 	cc -O2 -Wall -o $@ $< $$(pkg-config --cflags --libs librabbitmq)
 
-bench: rawc ## library benchmark: Warren vs the raw C loop, same broker, same run
+bench: rawc ## library benchmark: Warren vs raw C, pika and aio-pika, same broker, same run
 	bash scripts/install-deps
 	swift build -c release --product warren
 	bash scripts/bench

@@ -3,15 +3,17 @@ import ArgumentParser
 import DequeModule
 import Foundation
 
-/// `warren bench library`: Warren's `AMQP` against the in-repo raw C rabbitmq-c loop, same broker, same run.
+/// `warren bench library`: Warren's `AMQP` against the in-repo raw C rabbitmq-c loop and, with `--clients`, the
+/// Python clients pika and aio-pika: same broker, same run, interleaved.
 struct LibraryBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "library",
-        abstract: "Publish-with-confirms and consume-with-acks: Warren's AMQP vs the raw C loop, interleaved.",
+        abstract: "Publish-with-confirms and consume-with-acks: Warren's AMQP vs raw C, pika, aio-pika, interleaved.",
         discussion: """
             Every scenario runs each client in turn (order alternating per round) against the same broker and \
             reports medians over the rounds: msgs/s, client CPU µs per message, the broker's CPU (cores) and \
-            Warren/raw-C ratios. Build the raw C loop first: make rawc. Use a release build of warren.
+            Warren's ratios to each peer. Build the raw C loop first (make rawc); for pika and aio-pika, \
+            scripts/bench makes a virtualenv from Benchmarks/python/requirements.txt. Use a release build of warren.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -22,20 +24,33 @@ struct LibraryBenchCommand: AsyncParsableCommand {
     @Option(help: "Ack every K messages (1 = per message; K>1 = multiple), comma-separated.") var ackEvery = "1,50"
     @Option(help: "Queue types, comma-separated (classic, quorum).") var queueTypes = "classic,quorum"
     @Option(help: "Rounds; medians are reported.") var rounds = 3
+    @Option(help: "Clients besides Warren, comma-separated: rawc, pika, aio-pika.") var clients = "rawc"
     @Option(help: "Path of the raw C loop binary.") var rawc = "Benchmarks/rawc/rawc"
+    @Option(help: "Python with pika and aio-pika installed (scripts/bench makes it).") var python =
+        ".venv-bench/bin/python"
+    @Option(help: "The Python peers' script.") var peerScript = "Benchmarks/python/peer.py"
     @Option(help: "PID of the broker's beam.smp, to report its CPU (e.g. $(scripts/broker pid)).") var brokerPid: Int32?
     @Option(help: "Also write the results as JSON here.") var json: String?
     @Flag(help: "Run Warren's consumers on the connection's I/O thread (ConnectionExecutor) instead of the pool.")
     var connectionExecutor = false
 
     func run() async throws {
+        let clients = try BenchClient.list(self.clients)
+        // Everything first: the raw C loop also fills the queues for the consume scenarios.
         guard FileManager.default.isExecutableFile(atPath: rawc) else {
             throw CLIError("raw C loop not found at \(rawc): build it with `make rawc`", code: 64)
+        }
+        if clients.contains(.pika) || clients.contains(.aioPika) {
+            guard FileManager.default.isExecutableFile(atPath: python) else {
+                throw CLIError(
+                    "no Python at \(python) for the pika peers: run scripts/bench (it makes .venv-bench)", code: 64)
+            }
         }
         let configuration = try connection.configuration()
         let url = connection.url ?? ProcessInfo.processInfo.environment["AMQP_URL"] ?? ""
         let bench = LibraryBenchmark(
-            configuration: configuration, url: url, rawcPath: rawc, count: count, size: size,
+            configuration: configuration, url: url, rawcPath: rawc, clients: clients, python: python,
+            peerScript: peerScript, count: count, size: size,
             brokerPID: brokerPid, consumeOnConnectionThread: connectionExecutor)
         var scenarios: [LibraryBenchmark.Scenario] = []
         for queueType in list(queueTypes) {
@@ -51,7 +66,7 @@ struct LibraryBenchCommand: AsyncParsableCommand {
         }
         try await Self.reportingErrors {
             let results = try await bench.run(scenarios: scenarios, rounds: rounds)
-            print(LibraryBenchmark.table(results))
+            print(LibraryBenchmark.table(results, clients: clients))
             if let json {
                 let data = try JSONSerialization.data(
                     withJSONObject: results.map(\.json), options: [.prettyPrinted, .sortedKeys])

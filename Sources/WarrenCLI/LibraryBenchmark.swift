@@ -2,7 +2,8 @@ import AMQP
 import DequeModule
 import Foundation
 
-/// Runs the library scenarios for Warren (in this process) and for the raw C loop (a child process).
+/// Runs the library scenarios for Warren (in this process) and for its peers (child processes): the raw C loop,
+/// pika and aio-pika.
 struct LibraryBenchmark: Sendable {
     struct Scenario: Sendable {
         enum Operation: Sendable {
@@ -28,34 +29,48 @@ struct LibraryBenchmark: Sendable {
         var brokerCores: Double?
     }
 
-    /// Medians over rounds, both clients.
+    /// Medians over rounds, per client.
     struct Result: Sendable {
         var scenario: String
-        var warren: Sample
-        var rawc: Sample
+        var samples: [BenchClient: Sample]
 
-        var throughputRatio: Double { warren.messagesPerSecond / rawc.messagesPerSecond }
-        var cpuRatio: Double { warren.cpuMicrosPerMessage / rawc.cpuMicrosPerMessage }
+        /// `numerator`'s throughput over `denominator`'s, if both ran.
+        func throughputRatio(_ numerator: BenchClient, _ denominator: BenchClient) -> Double? {
+            guard let a = samples[numerator], let b = samples[denominator] else { return nil }
+            return a.messagesPerSecond / b.messagesPerSecond
+        }
+
+        /// `numerator`'s client CPU per message over `denominator`'s, if both ran.
+        func cpuRatio(_ numerator: BenchClient, _ denominator: BenchClient) -> Double? {
+            guard let a = samples[numerator], let b = samples[denominator] else { return nil }
+            return a.cpuMicrosPerMessage / b.cpuMicrosPerMessage
+        }
 
         var json: [String: Any] {
-            [
-                "scenario": scenario,
-                "warren": [
-                    "msgsPerSec": warren.messagesPerSecond, "cpuMicrosPerMsg": warren.cpuMicrosPerMessage,
-                    "brokerCores": warren.brokerCores ?? -1,
-                ],
-                "rawc": [
-                    "msgsPerSec": rawc.messagesPerSecond, "cpuMicrosPerMsg": rawc.cpuMicrosPerMessage,
-                    "brokerCores": rawc.brokerCores ?? -1,
-                ],
-                "throughputRatio": throughputRatio, "cpuRatio": cpuRatio,
-            ]
+            var object: [String: Any] = ["scenario": scenario]
+            for (client, sample) in samples {
+                object[client.rawValue] = [
+                    "msgsPerSec": sample.messagesPerSecond, "cpuMicrosPerMsg": sample.cpuMicrosPerMessage,
+                    "brokerCores": sample.brokerCores ?? -1,
+                ]
+            }
+            var ratios: [String: Double] = [:]
+            for peer in BenchClient.allCases where peer != .warren {
+                if let value = throughputRatio(.warren, peer) { ratios["throughput warren/\(peer.rawValue)"] = value }
+                if let value = cpuRatio(.warren, peer) { ratios["cpu warren/\(peer.rawValue)"] = value }
+            }
+            object["ratios"] = ratios
+            return object
         }
     }
 
     var configuration: ConnectionConfiguration
     var url: String
     var rawcPath: String
+    /// The clients to run; Warren first. Python peers run as `python peer.py --client NAME`.
+    var clients: [BenchClient] = [.warren, .rawc]
+    var python = ".venv-bench/bin/python"
+    var peerScript = "Benchmarks/python/peer.py"
     var count: Int
     var size: Int
     var brokerPID: Int32?
@@ -63,28 +78,24 @@ struct LibraryBenchmark: Sendable {
     var consumeOnConnectionThread = false
 
     func run(scenarios: [Scenario], rounds: Int) async throws -> [Result] {
-        var warren: [String: [Sample]] = [:]
-        var rawc: [String: [Sample]] = [:]
+        var samples: [String: [BenchClient: [Sample]]] = [:]
         try await Connection.withConnection(configuration) { admin in
             let channel = try await admin.openChannel()
             for round in 0..<rounds {
                 for (index, scenario) in scenarios.enumerated() {
                     let queue = "warren.bench.\(scenario.queueType)"
-                    let warrenFirst = (round + index) % 2 == 0
-                    for useWarren in warrenFirst ? [true, false] : [false, true] {
+                    // Interleaved: the order rotates per round and per scenario.
+                    let shift = (round + index) % clients.count
+                    for client in clients[shift...] + clients[..<shift] {
                         try await prepare(queue: queue, type: scenario.queueType, for: scenario, channel: channel)
                         let sample = try await measure {
-                            useWarren
+                            client == .warren
                                 ? try await runWarren(scenario, queue: queue)
-                                : try runRawC(scenario, queue: queue)
+                                : try runPeer(client, scenario, queue: queue)
                         }
-                        if useWarren {
-                            warren[scenario.name, default: []].append(sample)
-                        } else {
-                            rawc[scenario.name, default: []].append(sample)
-                        }
+                        samples[scenario.name, default: [:]][client, default: []].append(sample)
                         log(
-                            "round \(round + 1)/\(rounds) \(scenario.name) \(useWarren ? "warren" : "rawc "): "
+                            "round \(round + 1)/\(rounds) \(scenario.name) \(client.rawValue): "
                                 + String(
                                     format: "%.0f msg/s, %.2f µs/msg", sample.messagesPerSecond,
                                     sample.cpuMicrosPerMessage))
@@ -96,9 +107,7 @@ struct LibraryBenchmark: Sendable {
             }
         }
         return scenarios.map { scenario in
-            Result(
-                scenario: scenario.name, warren: median(warren[scenario.name] ?? []),
-                rawc: median(rawc[scenario.name] ?? []))
+            Result(scenario: scenario.name, samples: (samples[scenario.name] ?? [:]).mapValues(median))
         }
     }
 
@@ -107,10 +116,12 @@ struct LibraryBenchmark: Sendable {
         _ = try? await channel.deleteQueue(queue)
         try await channel.declareQueue(queue, arguments: type == "quorum" ? ["x-queue-type": "quorum"] : [:])
         if case .consume = scenario.operation {
-            _ = try runProcess([
-                "publish", "--url", url, "--queue", queue, "--count", "\(count)", "--size", "\(size)", "--window",
-                "1000",
-            ])
+            _ = try runProcess(
+                rawcPath,
+                [
+                    "publish", "--url", url, "--queue", queue, "--count", "\(count)", "--size", "\(size)", "--window",
+                    "1000",
+                ])
         }
     }
 
@@ -183,7 +194,8 @@ struct LibraryBenchmark: Sendable {
         return Sample(messagesPerSecond: Double(count) / wall, cpuMicrosPerMessage: cpu * 1e6 / Double(count))
     }
 
-    private func runRawC(_ scenario: Scenario, queue: String) throws -> Sample {
+    /// Runs a child-process client (the raw C loop or a Python peer) and reads its one JSON line.
+    private func runPeer(_ client: BenchClient, _ scenario: Scenario, queue: String) throws -> Sample {
         var arguments: [String]
         switch scenario.operation {
         case .publish(let window):
@@ -192,17 +204,20 @@ struct LibraryBenchmark: Sendable {
             arguments = ["consume", "--queue", queue, "--prefetch", "\(prefetch)", "--ack-every", "\(every)"]
         }
         arguments += ["--url", url, "--count", "\(count)"]
-        let output = try runProcess(arguments)
+        let output =
+            client == .rawc
+            ? try runProcess(rawcPath, arguments)
+            : try runProcess(python, [peerScript, "--client", client.rawValue] + arguments)
         guard let line = output.split(separator: "\n").last,
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
             let rate = object["msgsPerSec"] as? Double, let cpu = object["cpuMicrosPerMsg"] as? Double
-        else { throw CLIError("unexpected output from the raw C loop: \(output)") }
+        else { throw CLIError("unexpected output from \(client.rawValue): \(output.prefix(300))") }
         return Sample(messagesPerSecond: rate, cpuMicrosPerMessage: cpu)
     }
 
-    private func runProcess(_ arguments: [String]) throws -> String {
+    private func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: rawcPath)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -210,7 +225,9 @@ struct LibraryBenchmark: Sendable {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw CLIError("the raw C loop failed (\(arguments.first ?? "")): exit \(process.terminationStatus)")
+            throw CLIError(
+                "\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.first ?? "") failed: exit "
+                    + "\(process.terminationStatus) (its message is above)")
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -230,19 +247,30 @@ struct LibraryBenchmark: Sendable {
             brokerCores: broker.isEmpty ? nil : mid(broker))
     }
 
-    static func table(_ results: [Result]) -> String {
-        var lines = [
-            "scenario                                   | warren msg/s | rawc msg/s | thr ratio | warren µs/msg | rawc µs/msg | cpu ratio | broker cores (w/c)",
-            String(repeating: "-", count: 150),
-        ]
+    /// The results as a text table: rate and CPU per client, then Warren's ratios against each peer.
+    static func table(_ results: [Result], clients: [BenchClient]) -> String {
+        let peers = clients.filter { $0 != .warren }
+        var header = "scenario".padding(toLength: 42, withPad: " ", startingAt: 0)
+        for client in clients { header += " | " + "\(client.rawValue) msg/s, µs/msg".leftPadded(to: 24) }
+        for peer in peers { header += " | " + "W/\(peer.rawValue) thr, cpu".leftPadded(to: 20) }
+        header += " | broker cores (W)"
+        var lines = [header, String(repeating: "-", count: header.count)]
         for r in results {
-            let broker = r.warren.brokerCores.map { String(format: "%.2f/%.2f", $0, r.rawc.brokerCores ?? .nan) } ?? "-"
-            lines.append(
-                r.scenario.padding(toLength: 42, withPad: " ", startingAt: 0)
-                    + String(
-                        format: " | %12.0f | %10.0f | %9.2f | %13.2f | %11.2f | %9.2f | %@",
-                        r.warren.messagesPerSecond, r.rawc.messagesPerSecond, r.throughputRatio,
-                        r.warren.cpuMicrosPerMessage, r.rawc.cpuMicrosPerMessage, r.cpuRatio, broker))
+            var line = r.scenario.padding(toLength: 42, withPad: " ", startingAt: 0)
+            for client in clients {
+                let cell = r.samples[client].map {
+                    String(format: "%.0f, %.2f", $0.messagesPerSecond, $0.cpuMicrosPerMessage)
+                }
+                line += " | " + (cell ?? "-").leftPadded(to: 24)
+            }
+            for peer in peers {
+                let cell = r.throughputRatio(.warren, peer).map { thr in
+                    String(format: "%.2f, %.2f", thr, r.cpuRatio(.warren, peer) ?? .nan)
+                }
+                line += " | " + (cell ?? "-").leftPadded(to: 20)
+            }
+            line += " | " + (r.samples[.warren]?.brokerCores.map { String(format: "%.2f", $0) } ?? "-")
+            lines.append(line)
         }
         return lines.joined(separator: "\n")
     }
@@ -270,5 +298,12 @@ struct LibraryBenchmark: Sendable {
 
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
+
+extension String {
+    /// Right-aligned in `width` columns.
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }
