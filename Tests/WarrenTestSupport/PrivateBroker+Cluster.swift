@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Per-node control of a ``PrivateBroker`` started with `nodes > 1`: node k (1-based) is `warren<k>@localhost` on
 /// AMQP port `port + k - 1`. Every call goes through scripts/broker, so it works whichever nodes are down.
@@ -106,6 +106,40 @@ extension PrivateBroker {
             let row = rows.first(where: { $0["name"] as? String == queue }), let leader = row["leader"] as? String
         else { return nil }
         return node(named: leader)
+    }
+
+    /// When a node's log says it became the leader of quorum queue `queue` (vhost `/`) in a term after `term`:
+    /// the earliest such moment, or nil. Read from the node logs, so it works while `rabbitmqctl` cannot answer
+    /// (a paused node holds up cluster-wide calls such as `list_queues` until it resumes).
+    public func leaderElected(ofQueue queue: String, afterTerm term: Int) -> Date? {
+        let marker = "queue '\(queue)' in vhost '/': candidate -> leader in term: "
+        var earliest: Date?
+        for node in 1...nodes {
+            let path = "\(state)/node\(node)/log/\(nodeName(node)).log"
+            guard let log = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            for line in log.split(separator: "\n") where line.contains(marker) {
+                guard let range = line.range(of: marker),
+                    let elected = Int(line[range.upperBound...].prefix { $0.isNumber }), elected > term,
+                    let at = Self.logTime(line)
+                else { continue }
+                earliest = min(earliest ?? at, at)
+            }
+        }
+        return earliest
+    }
+
+    /// The time at the start of a RabbitMQ log line, `2026-12-02 01:11:22.553104+00:00 [info] …`.
+    private static func logTime(_ line: Substring) -> Date? {
+        let stamp = line.prefix(32)
+        guard stamp.count == 32, let dot = stamp.firstIndex(of: ".") else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ssxxx"
+        let fraction = stamp[dot..<stamp.index(dot, offsetBy: 7)]
+        guard let whole = formatter.date(from: String(stamp[..<dot] + stamp[stamp.index(dot, offsetBy: 7)...])),
+            let seconds = Double("0" + fraction)
+        else { return nil }
+        return whole.addingTimeInterval(seconds)
     }
 
     /// The node indexes the connections named `connectionName` (the client property `connection_name`) are
