@@ -48,8 +48,8 @@ struct ClusterTests {
         try await withCluster("producer-node-kill") { broker, system in
             let on = try await Placement(broker)
             let target = try #require(on.producer.first, "the producer's connection is listed")
-            let report = try await FaultRun(name: "cluster kill -9 producer's node (node \(target); \(on))").run(system)
-            {
+            let run = FaultRun(name: "cluster kill -9 producer's node (node \(target); \(on))")
+            let report = try await run.run(system) {
                 try await Task.sleep(for: .seconds(1.5))
                 let pid = try await broker.pid(node: target)
                 let start = ContinuousClock.now
@@ -115,12 +115,12 @@ struct ClusterTests {
             let on = try await Placement(broker)
             let survivor = try #require(on.producer.first, "the producer's connection is listed")
             let stopped = (1...3).filter { $0 != survivor }
-            let report = try await FaultRun(name: "cluster 2 of 3 nodes stopped 8 s (nodes \(stopped); \(on))").run(
-                system
-            ) {
+            let run = FaultRun(name: "cluster 2 of 3 nodes stopped 8 s (nodes \(stopped); \(on))")
+            let report = try await run.run(system) {
                 try await Task.sleep(for: .seconds(1.5))
                 let start = ContinuousClock.now
                 let spooledBefore = Self.spooled(await system.producerMetrics())
+                let before = Self.recoveries(system)
                 async let first: Void = broker.stopNode(stopped[0])
                 async let second: Void = broker.stopNode(stopped[1])
                 let spooling = await eventually(timeout: .seconds(20)) {
@@ -129,7 +129,6 @@ struct ClusterTests {
                 let detect = spooling ? ContinuousClock.now - start : nil
                 _ = try await (first, second)
                 try await Task.sleep(for: .seconds(8))
-                let before = Self.recoveries(system)
                 try await broker.restartNode(stopped[0])
                 let majority = ContinuousClock.now
                 async let last: Void = broker.restartNode(stopped[1])
