@@ -3,14 +3,20 @@ import Foundation
 import WarrenProcess
 import WarrenTestSupport
 
-/// A producer and a consumer as real processes on the shared test broker, with a fresh topology prefix.
+/// A producer and a consumer as real processes on the shared test broker (or any broker or cluster: a URL list is
+/// tried in turn), with a fresh topology prefix.
 final class System: @unchecked Sendable {
     /// The AMQP port `warren demo` gives its own broker in tests (away from the other private brokers).
     static let demoBrokerPort =
         (Int(ProcessInfo.processInfo.environment["WARREN_TEST_PRIVATE_PORT"] ?? "") ?? 5750) + 190
 
+    /// The consumers' broker URL (or comma-separated list).
     let url: String
-    let prefix = "test-sys-\(UUID().uuidString.prefix(8).lowercased())"
+    /// The producer's broker URL (or list); `url` unless given.
+    let producerURL: String
+    /// `classic` (the default here: one node) or `quorum` (Warren's own default, for clusters).
+    let queueType: String
+    let prefix: String
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("system-\(UUID().uuidString.prefix(8))")
         .path
     let consumerPorts = [freePort(), freePort()]
@@ -30,16 +36,22 @@ final class System: @unchecked Sendable {
     func consumer(_ index: Int) -> ChildProcess { lock.withLock { consumers[index]! } }
     func consumerBase(_ index: Int) -> String { "http://127.0.0.1:\(consumerPorts[index])" }
 
-    init(url: String?) {
+    /// A system whose names start with `test-<label>-` and a random suffix.
+    init(url: String?, producerURL: String? = nil, queueType: String = "classic", label: String = "sys") {
         self.url = url ?? ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5682/%2F"
+        self.producerURL = producerURL ?? self.url
+        self.queueType = queueType
+        self.prefix = "test-\(label)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    /// Starts both (on `url`, default the shared test broker), runs `body`, stops both on every path.
+    /// Starts both (on `url`, default the shared test broker; the producer on `producerURL` if given), runs
+    /// `body`, stops both on every path. The consumer starts first, so it declares the queues.
     static func with(
-        mode: String, url: String? = nil, producerArguments: [String] = [], consumerArguments: [String] = [],
+        mode: String, url: String? = nil, producerURL: String? = nil, queueType: String = "classic",
+        label: String = "sys", producerArguments: [String] = [], consumerArguments: [String] = [],
         _ body: (System) async throws -> Void
     ) async throws {
-        let system = System(url: url)
+        let system = System(url: url, producerURL: producerURL, queueType: queueType, label: label)
         system.consumerArguments = consumerArguments
         do {
             try await system.restartConsumer()
@@ -58,7 +70,7 @@ final class System: @unchecked Sendable {
             "consumer",
             arguments: [
                 "--amqp-url", url, "--port", "\(consumerPorts[index])", "--data-dir", "\(work)/consumer", "--prefix",
-                prefix, "--queue-type", "classic", "--concurrency", "16", "--heartbeat", "2",
+                prefix, "--queue-type", queueType, "--concurrency", "16", "--heartbeat", "2",
             ] + consumerArguments)
         lock.withLock { consumers[index] = process }
         try await waitReady("\(consumerBase(index))/readyz", process)
@@ -68,8 +80,8 @@ final class System: @unchecked Sendable {
         let process = try ServiceProcess.start(
             "producer",
             arguments: [
-                "--amqp-url", url, "--port", "\(producerPort)", "--data-dir", "\(work)/producer", "--prefix", prefix,
-                "--queue-type", "classic", "--mode", mode, "--consumer-url", consumerBase, "--name", "system",
+                "--amqp-url", producerURL, "--port", "\(producerPort)", "--data-dir", "\(work)/producer", "--prefix",
+                prefix, "--queue-type", queueType, "--mode", mode, "--consumer-url", consumerBase, "--name", "system",
                 "--heartbeat", "2",
             ] + arguments)
         producer = process

@@ -38,16 +38,19 @@ public func runProcess(_ path: String, _ arguments: [String], stdin: Data? = nil
         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
 }
 
-/// A RabbitMQ node of the test's own (for tests that kill, block or reconfigure the broker), started with
-/// scripts/broker on ports no other test uses, and always stopped.
+/// A RabbitMQ node (or an N-node cluster, see `PrivateBroker+Cluster.swift`) of the test's own, for tests that
+/// kill, block or reconfigure the broker: started with scripts/broker on ports no other test in this process uses,
+/// and always stopped.
 public struct PrivateBroker: Sendable {
     private static let nextPort = Atomic<Int>(0)
 
-    /// The node's state directory.
+    /// The state directory.
     public let state: String
-    /// Its AMQP port.
+    /// Node 1's AMQP port (node k listens on `port + k - 1`).
     public let port: Int
-    /// Its AMQP URL.
+    /// How many nodes (1, or a cluster joined to node 1).
+    public let nodes: Int
+    /// Node 1's AMQP URL.
     public var url: String { "amqp://guest:guest@127.0.0.1:\(port)/%2F" }
     /// Its AMQPS URL (host name `localhost`, which the test certificate names).
     public var tlsURL: String { "amqps://guest:guest@localhost:\(port - 1)/%2F" }
@@ -56,15 +59,20 @@ public struct PrivateBroker: Sendable {
     /// A client certificate and key signed by the test CA.
     public var clientCertificate: String { "\(state)/tls/client.pem" }
 
-    /// Starts a node, runs `body`, stops the node on every path.
+    /// Starts a node, or a cluster of `nodes` nodes, runs `body`, stops every node on every path.
+    ///
+    /// The ports come from `$WARREN_TEST_PRIVATE_PORT` (default 5750) plus 10 per broker started by this process; a
+    /// cluster takes `nodes` such slots, so its node, distribution and rabbitmqctl ports meet no other broker's.
     public static func with<T>(
-        tls: Bool = false, config: [String] = [], _ body: (PrivateBroker) async throws -> T
+        nodes: Int = 1, tls: Bool = false, config: [String] = [], _ body: (PrivateBroker) async throws -> T
     ) async throws -> T {
         let base = Int(ProcessInfo.processInfo.environment["WARREN_TEST_PRIVATE_PORT"] ?? "") ?? 5750
-        let port = base + 10 * nextPort.add(1, ordering: .relaxed).newValue
+        let slot = nextPort.add(nodes, ordering: .relaxed).newValue - nodes + 1
+        let port = base + 10 * slot
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("warren-broker-\(port)").path
-        let broker = PrivateBroker(state: state, port: port)
+        let broker = PrivateBroker(state: state, port: port, nodes: nodes)
         var arguments = ["start", "--port", "\(port)"]
+        if nodes > 1 { arguments += ["--nodes", "\(nodes)"] }
         if tls { arguments.append("--tls") }
         for line in config { arguments += ["--conf-extra", line] }
         do {
@@ -81,25 +89,29 @@ public struct PrivateBroker: Sendable {
     /// Runs `scripts/broker COMMAND --state STATE ARGS…`; throws with its stderr on failure.
     @discardableResult
     public func script(_ arguments: [String]) async throws -> String {
-        var all = arguments
-        all.insert(contentsOf: ["--state", state], at: 1)
-        let result = try await runProcess(
-            "/bin/bash", [TestPaths.repoRoot.appendingPathComponent("scripts/broker").path] + all)
+        let result = try await scriptResult(arguments)
         guard result.status == 0 else {
             throw BrokerScriptError(message: "scripts/broker \(arguments.first ?? "") failed: \(result.stderr)")
         }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The node's OS process id.
-    public func pid() async throws -> Int32 {
-        guard let pid = Int32(try await script(["pid"])) else { throw BrokerScriptError(message: "no pid") }
-        return pid
+    /// Runs `scripts/broker COMMAND --state STATE ARGS…`; its status and output, whatever the status.
+    public func scriptResult(_ arguments: [String]) async throws -> ProcessResult {
+        var all = arguments
+        all.insert(contentsOf: ["--state", state], at: 1)
+        return try await runProcess(
+            "/bin/bash", [TestPaths.repoRoot.appendingPathComponent("scripts/broker").path] + all)
     }
 
-    /// Runs `rabbitmqctl` against the node.
+    /// Node 1's OS process id.
+    public func pid() async throws -> Int32 {
+        try await pid(node: 1)
+    }
+
+    /// Runs `rabbitmqctl` against node 1.
     public func ctl(_ arguments: [String]) async throws -> String {
-        try await script(["ctl", "--"] + arguments)
+        try await ctl(node: 1, arguments)
     }
 }
 
