@@ -24,11 +24,7 @@ struct EventsController: Sendable {
         var request = request
         let mode = try mode(for: request)
         try checkContentType(request)
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.bodyLimit {
-            throw Problem(
-                .contentTooLarge, detail: "the request body is larger than the \(configuration.bodyLimit) byte limit")
-        }
-        let body = try await request.collectBody(upTo: configuration.bodyLimit)
+        let body = try await collectBody(&request)
         let json: JSONValue
         do {
             json = try JSONValue.parse(body.readableBytesView)
@@ -203,6 +199,40 @@ struct EventsController: Sendable {
     }
 
     // MARK: - Inputs
+
+    /// The whole body, checked: `413` over the limit, `400` when it ends before it is complete (the client closed
+    /// or stopped within its Content-Length, broken chunking, the request deadline). Both say `Connection: close`,
+    /// so no half-read body is left on the connection.
+    private func collectBody(_ request: inout Request) async throws -> ByteBuffer {
+        var closing = HTTPFields()
+        closing[.connection] = "close"
+        let tooLarge = Problem(
+            .contentTooLarge, detail: "the request body is larger than the \(configuration.bodyLimit) byte limit",
+            headers: closing)
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > configuration.bodyLimit { throw tooLarge }
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.bodyLimit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw tooLarge
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw Problem(
+                .badRequest, detail: "the request body ended before it was complete; send the whole body",
+                headers: closing)
+        }
+        if let declared, body.readableBytes != declared {
+            throw Problem(
+                .badRequest,
+                detail:
+                    "the request body ended after \(body.readableBytes) of the \(declared) bytes its Content-Length "
+                    + "announced",
+                headers: closing)
+        }
+        return body
+    }
 
     private func mode(for request: Request) throws -> ProducerConfiguration.Mode {
         if let value = request.uri.queryParameters["mode"] {
