@@ -86,12 +86,12 @@ struct EventsController: Sendable {
             replayed = true
         }
         var headers = HTTPFields()
-        headers[.location] = "/v1/events/\(id)"
+        headers[.location] = EventRecord.statusPath(id)
         headers[.retryAfter] = String(estimator.retryAfterSeconds())
         headers[.contentType] = "application/json"
         if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
         let body = JSONValue.object([
-            "id": .string(id), "status": .string(status.rawValue), "statusUrl": .string("/v1/events/\(id)"),
+            "id": .string(id), "status": .string(status.rawValue), "statusUrl": .string(EventRecord.statusPath(id)),
         ])
         return Response(
             status: .accepted, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.encoded())))
@@ -121,7 +121,7 @@ struct EventsController: Sendable {
         try? await store.recordSync(event, outcome: outcome)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        headers[.location] = "/v1/events/\(event.id)"
+        headers[.location] = EventRecord.statusPath(event.id)
         return Response(
             status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: outcome.encoded())))
     }
@@ -295,7 +295,8 @@ struct EventsController: Sendable {
     }
 
     private func eventID(_ context: some RequestContext) throws -> String {
-        let id = try context.parameters.require("id")
+        let raw = try context.parameters.require("id")
+        let id = raw.removingPercentEncoding ?? raw
         guard RequestValidation.isPlausibleID(id) else {
             throw Problem(.notFound, detail: "no event with that id is known to this producer")
         }
