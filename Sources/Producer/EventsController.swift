@@ -62,6 +62,14 @@ struct EventsController: Sendable {
         let outcome: EventIntake.Outcome
         do {
             outcome = try await intake.accept(event, idempotencyKey: key, callbackURL: callbackURL)
+        } catch ProducerError.eventExists(let id) {
+            var headers = HTTPFields()
+            headers[.location] = EventRecord.statusPath(id)
+            throw Problem(
+                .conflict,
+                detail: "an event with id \(WarrenError.quote(id)) was already accepted (its status is at Location); "
+                    + "send a new id or none, or retry with the same Idempotency-Key",
+                headers: headers)
         } catch ProducerError.outboxFull(let limit) {
             throw Problem.unavailable(
                 "the broker is unavailable and the outbox is full (\(limit) events); retry later",

@@ -70,6 +70,13 @@ enum OpenAPIDocument {
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '408': {$ref: '#/components/responses/Problem'}
+                '409':
+                  description: An event with this id was already accepted; `Location` is its status URL.
+                  headers:
+                    Location: {schema: {type: string}}
+                  content:
+                    application/problem+json:
+                      schema: {$ref: '#/components/schemas/Problem'}
                 '413': {$ref: '#/components/responses/Problem'}
                 '415': {$ref: '#/components/responses/Problem'}
                 '422': {$ref: '#/components/responses/Problem'}
@@ -106,7 +113,13 @@ enum OpenAPIDocument {
                   description: 'A text/event-stream; each message has `id`, `event: status` and a StatusUpdate as `data`.'
                   content:
                     text/event-stream:
-                      schema: {type: string}
+                      schema:
+                        description: One server-sent event.
+                        type: object
+                        properties:
+                          id: {type: string}
+                          event: {type: string, const: status}
+                          data: {type: string, contentMediaType: application/json}
                 '401': {$ref: '#/components/responses/Problem'}
                 '404': {$ref: '#/components/responses/Problem'}
           /healthz:
@@ -152,8 +165,7 @@ enum OpenAPIDocument {
                 '200':
                   description: OpenAPI 3.1 YAML.
                   content:
-                    application/yaml:
-                      schema: {type: string}
+                    application/yaml: {}
         components:
           securitySchemes:
             bearer:

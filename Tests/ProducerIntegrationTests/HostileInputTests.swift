@@ -34,6 +34,24 @@ struct HostileInputTests {
         }
     }
 
+    @Test("an id already accepted is 409 with its Location, never 503; nothing is published twice")
+    func duplicateID() async throws {
+        try await ProducerInstance.with { producer in
+            let event = #"{"type":"demo.work","id":"twice","data":{}}"#
+            #expect(try await producer.post(event).status == 202)
+            for _ in 0..<2 {
+                let again = try await producer.post(event)
+                #expect(again.status == 409, "\(again.text)")
+                #expect(again.header("Content-Type") == "application/problem+json")
+                #expect(again.header("Location") == "/v1/events/twice")
+                #expect((again.json["detail"] as? String ?? "").contains("already accepted"), "\(again.text)")
+            }
+            let ids = try await BrokerCheck.drain("\(producer.prefix).events", count: 2, timeout: .seconds(3))
+            #expect(ids == ["twice"])
+            try await expectHealthy(producer)
+        }
+    }
+
     // MARK: - Bodies
 
     @Test("a body cut short (client half-closes, or stops and closes) is 400, never 500")
