@@ -29,12 +29,24 @@ public struct EventRecord: Sendable, Hashable {
         var object: [String: JSONValue] = [
             "id": .string(id), "type": .string(type), "status": .string(status.rawValue),
             "attempt": .number(Double(attempt)), "createdAt": .string(RFC3339.format(createdAt)),
-            "updatedAt": .string(RFC3339.format(updatedAt)), "statusUrl": .string("/v1/events/\(id)"),
+            "updatedAt": .string(RFC3339.format(updatedAt)), "statusUrl": .string(Self.statusPath(id)),
         ]
         if let result { object["result"] = result }
         if let error { object["error"] = .string(error) }
         if let callbackURL { object["callbackUrl"] = .string(callbackURL) }
         return .object(object)
+    }
+
+    /// The status URL path of event `id`: `/v1/events/` and the id percent-encoded as one path segment (every
+    /// byte but unreserved ASCII letters, digits and `-._~`; `.` too when the id is `.` or `..`), so any id, even
+    /// one with `/`, `?`, spaces or non-ASCII text, makes a valid `Location` that routes back to it.
+    public static func statusPath(_ id: String) -> String {
+        var allowed = CharacterSet(charactersIn: "-_~")
+        allowed.formUnion(CharacterSet(charactersIn: "a"..."z"))
+        allowed.formUnion(CharacterSet(charactersIn: "A"..."Z"))
+        allowed.formUnion(CharacterSet(charactersIn: "0"..."9"))
+        if id != ".", id != ".." { allowed.insert(".") }
+        return "/v1/events/" + (id.addingPercentEncoding(withAllowedCharacters: allowed) ?? id)
     }
 }
 

@@ -24,11 +24,7 @@ struct EventsController: Sendable {
         var request = request
         let mode = try mode(for: request)
         try checkContentType(request)
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.bodyLimit {
-            throw Problem(
-                .contentTooLarge, detail: "the request body is larger than the \(configuration.bodyLimit) byte limit")
-        }
-        let body = try await request.collectBody(upTo: configuration.bodyLimit)
+        let body = try await collectBody(&request)
         let json: JSONValue
         do {
             json = try JSONValue.parse(body.readableBytesView)
@@ -66,6 +62,14 @@ struct EventsController: Sendable {
         let outcome: EventIntake.Outcome
         do {
             outcome = try await intake.accept(event, idempotencyKey: key, callbackURL: callbackURL)
+        } catch ProducerError.eventExists(let id) {
+            var headers = HTTPFields()
+            headers[.location] = EventRecord.statusPath(id)
+            throw Problem(
+                .conflict,
+                detail: "an event with id \(WarrenError.quote(id)) was already accepted (its status is at Location); "
+                    + "send a new id or none, or retry with the same Idempotency-Key",
+                headers: headers)
         } catch ProducerError.outboxFull(let limit) {
             throw Problem.unavailable(
                 "the broker is unavailable and the outbox is full (\(limit) events); retry later",
@@ -90,12 +94,12 @@ struct EventsController: Sendable {
             replayed = true
         }
         var headers = HTTPFields()
-        headers[.location] = "/v1/events/\(id)"
+        headers[.location] = EventRecord.statusPath(id)
         headers[.retryAfter] = String(estimator.retryAfterSeconds())
         headers[.contentType] = "application/json"
         if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
         let body = JSONValue.object([
-            "id": .string(id), "status": .string(status.rawValue), "statusUrl": .string("/v1/events/\(id)"),
+            "id": .string(id), "status": .string(status.rawValue), "statusUrl": .string(EventRecord.statusPath(id)),
         ])
         return Response(
             status: .accepted, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.encoded())))
@@ -125,7 +129,7 @@ struct EventsController: Sendable {
         try? await store.recordSync(event, outcome: outcome)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        headers[.location] = "/v1/events/\(event.id)"
+        headers[.location] = EventRecord.statusPath(event.id)
         return Response(
             status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: outcome.encoded())))
     }
@@ -204,6 +208,40 @@ struct EventsController: Sendable {
 
     // MARK: - Inputs
 
+    /// The whole body, checked: `413` over the limit, `400` when it ends before it is complete (the client closed
+    /// or stopped within its Content-Length, broken chunking, the request deadline). Both say `Connection: close`,
+    /// so no half-read body is left on the connection.
+    private func collectBody(_ request: inout Request) async throws -> ByteBuffer {
+        var closing = HTTPFields()
+        closing[.connection] = "close"
+        let tooLarge = Problem(
+            .contentTooLarge, detail: "the request body is larger than the \(configuration.bodyLimit) byte limit",
+            headers: closing)
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > configuration.bodyLimit { throw tooLarge }
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.bodyLimit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw tooLarge
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw Problem(
+                .badRequest, detail: "the request body ended before it was complete; send the whole body",
+                headers: closing)
+        }
+        if let declared, body.readableBytes != declared {
+            throw Problem(
+                .badRequest,
+                detail:
+                    "the request body ended after \(body.readableBytes) of the \(declared) bytes its Content-Length "
+                    + "announced",
+                headers: closing)
+        }
+        return body
+    }
+
     private func mode(for request: Request) throws -> ProducerConfiguration.Mode {
         if let value = request.uri.queryParameters["mode"] {
             guard let mode = ProducerConfiguration.Mode(rawValue: String(value)) else {
@@ -265,7 +303,8 @@ struct EventsController: Sendable {
     }
 
     private func eventID(_ context: some RequestContext) throws -> String {
-        let id = try context.parameters.require("id")
+        let raw = try context.parameters.require("id")
+        let id = raw.removingPercentEncoding ?? raw
         guard RequestValidation.isPlausibleID(id) else {
             throw Problem(.notFound, detail: "no event with that id is known to this producer")
         }

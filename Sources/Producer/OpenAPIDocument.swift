@@ -57,7 +57,7 @@ enum OpenAPIDocument {
                 '202':
                   description: Accepted; the event is safe (confirmed by the broker or in the outbox).
                   headers:
-                    Location: {schema: {type: string}}
+                    Location: {description: The status URL (the id percent-encoded)., schema: {type: string}}
                     Retry-After: {schema: {type: integer}}
                   content:
                     application/json:
@@ -69,6 +69,14 @@ enum OpenAPIDocument {
                       schema: {$ref: '#/components/schemas/StatusUpdate'}
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
+                '408': {$ref: '#/components/responses/Problem'}
+                '409':
+                  description: An event with this id was already accepted; `Location` is its status URL.
+                  headers:
+                    Location: {schema: {type: string}}
+                  content:
+                    application/problem+json:
+                      schema: {$ref: '#/components/schemas/Problem'}
                 '413': {$ref: '#/components/responses/Problem'}
                 '415': {$ref: '#/components/responses/Problem'}
                 '422': {$ref: '#/components/responses/Problem'}
@@ -105,7 +113,13 @@ enum OpenAPIDocument {
                   description: 'A text/event-stream; each message has `id`, `event: status` and a StatusUpdate as `data`.'
                   content:
                     text/event-stream:
-                      schema: {type: string}
+                      schema:
+                        description: One server-sent event.
+                        type: object
+                        properties:
+                          id: {type: string}
+                          event: {type: string, const: status}
+                          data: {type: string, contentMediaType: application/json}
                 '401': {$ref: '#/components/responses/Problem'}
                 '404': {$ref: '#/components/responses/Problem'}
           /healthz:
@@ -151,8 +165,7 @@ enum OpenAPIDocument {
                 '200':
                   description: OpenAPI 3.1 YAML.
                   content:
-                    application/yaml:
-                      schema: {type: string}
+                    application/yaml: {}
         components:
           securitySchemes:
             bearer:
@@ -163,7 +176,8 @@ enum OpenAPIDocument {
               name: id
               in: path
               required: true
-              schema: {type: string, minLength: 1, maxLength: 256}
+              description: The event id, percent-encoded as one path segment (as in `Location` and `statusUrl`).
+              schema: {type: string, minLength: 1, maxLength: 255}
           responses:
             Problem:
               description: An RFC 9457 problem document.
@@ -175,10 +189,10 @@ enum OpenAPIDocument {
               type: object
               required: [type]
               properties:
-                type: {type: string, minLength: 1}
+                type: {type: string, minLength: 1, maxLength: 255, description: At most 255 bytes of UTF-8 (an AMQP short string).}
                 data: {}
                 source: {type: string}
-                id: {type: string}
+                id: {type: string, minLength: 1, maxLength: 255, description: At most 255 bytes of UTF-8 (an AMQP short string).}
                 callbackurl: {type: string, format: uri}
               additionalProperties: true
             CloudEvent:
@@ -186,9 +200,9 @@ enum OpenAPIDocument {
               required: [type]
               properties:
                 specversion: {type: string, const: '1.0'}
-                id: {type: string}
+                id: {type: string, minLength: 1, maxLength: 255, description: At most 255 bytes of UTF-8 (an AMQP short string).}
                 source: {type: string}
-                type: {type: string, minLength: 1}
+                type: {type: string, minLength: 1, maxLength: 255, description: At most 255 bytes of UTF-8 (an AMQP short string).}
                 time: {type: string, format: date-time}
                 datacontenttype: {type: string}
                 data: {}

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CoreMetrics
 public import Foundation
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -65,8 +66,12 @@ public enum ProducerApp {
             let ready = broker.isReady || store.outboxCount < configuration.outboxLimit
             return (ready, summary())
         }
+        let requestTimeout = TimeAmount.nanoseconds(configuration.requestTimeout.nanoseconds)
         let app = Application(
             router: router,
+            server: .http1(
+                configuration: HTTP1Channel.Configuration(
+                    additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout, logger: logger)])),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.service.host, port: configuration.service.port),
                 serverName: "warren-producer"),

@@ -32,6 +32,10 @@ public struct ProducerConfiguration: Sendable, CustomStringConvertible {
     public var syncTimeout: Duration = .seconds(10)
     /// Sync mode: connecting to the consumer (default 1 s).
     public var syncConnectTimeout: Duration = .seconds(1)
+    /// How long a client may take to send a whole request, from the moment the connection is ready for it (open,
+    /// or the previous response sent) to its last body byte; then it gets `408` and the connection closes
+    /// (default 30 s). Bounds what a slow or stalled client can hold.
+    public var requestTimeout: Duration = .seconds(30)
     /// How long a graceful shutdown waits for in-flight work (default 20 s).
     public var shutdownTimeout: Duration = .seconds(20)
     /// The bearer token `/v1/*` requires, or nil for none.

@@ -1,9 +1,13 @@
+import Warren
+
 /// What can go wrong in the producer; `description` is one line, safe to log and to show (no credentials).
 public enum ProducerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The outbox holds `limit` events: the broker has been away too long.
     case outboxFull(limit: Int)
     /// The event could neither be confirmed by the broker nor spooled.
     case notAccepted(reason: String)
+    /// An event with this id was already accepted (ids are unique); nothing was stored or published.
+    case eventExists(id: String)
     /// The local database failed.
     case storage(String)
     /// Sync mode: the consumer could not be reached.
@@ -19,6 +23,7 @@ public enum ProducerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .outboxFull(let limit):
             "the outbox is full (\(limit) events waiting for the broker); retry later"
         case .notAccepted(let reason): "the event was not accepted: \(reason)"
+        case .eventExists(let id): "an event with id \(WarrenError.quote(id)) was already accepted"
         case .storage(let reason): "local storage failed: \(reason)"
         case .consumerUnreachable(let reason): "the consumer is unreachable: \(reason)"
         case .consumerTimeout: "the consumer did not answer in time"

@@ -13,6 +13,7 @@ extension ProducerStore {
 
     /// Records a new event as `accepted` (one transaction: event row, first history entry, and the outbox row when
     /// `spool` is true). With an `idempotencyKey` already used, stores nothing and returns that event instead.
+    /// Throws ``ProducerError/eventExists(id:)`` when another event already has this id.
     /// Throws ``ProducerError/outboxFull(limit:)`` when spooling would pass `outboxLimit`.
     public func accept(
         _ event: CloudEvent, idempotencyKey: String?, callbackURL: String?, spool: Bool, outboxLimit: Int
@@ -27,6 +28,12 @@ extension ProducerStore {
                         db, sql: "SELECT * FROM events WHERE idempotency_key = ?", arguments: [idempotencyKey])
                 {
                     return .existing(Self.record(existing))
+                }
+                // Inside the write transaction: no other insert can come between the check and the insert.
+                if try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS(SELECT 1 FROM events WHERE id = ?)", arguments: [event.id]) == true
+                {
+                    throw ProducerError.eventExists(id: event.id)
                 }
                 try db.execute(
                     sql: """
@@ -48,10 +55,6 @@ extension ProducerStore {
             return outcome
         } catch {
             if spool { releaseOutbox(1) }
-            if let dbError = error as? DatabaseError, dbError.resultCode == .SQLITE_CONSTRAINT {
-                throw ProducerError.notAccepted(
-                    reason: "event id \(event.id) is already taken; omit id to get a fresh one")
-            }
             throw error
         }
     }

@@ -60,6 +60,13 @@ struct ProducerCommand: AsyncParsableCommand {
     var syncTimeout: Double?
 
     @Option(
+        name: .customLong("request-timeout"),
+        help: ArgumentHelp(
+            "Seconds a client may take to send a whole request before 408 and the connection closed ($WARREN_REQUEST_TIMEOUT; default 30).",
+            valueName: "seconds"))
+    var requestTimeout: Double?
+
+    @Option(
         name: .customLong("shutdown-timeout"),
         help: ArgumentHelp(
             "Seconds a graceful shutdown may take ($WARREN_SHUTDOWN_TIMEOUT; default 20).", valueName: "seconds"))
@@ -115,6 +122,8 @@ struct ProducerCommand: AsyncParsableCommand {
             publishTimeout, env: env, "WARREN_PUBLISH_TIMEOUT", default: 2, within: 0.05...60)
         configuration.syncTimeout = try seconds(
             syncTimeout, env: env, "WARREN_SYNC_TIMEOUT", default: 10, within: 0.05...300)
+        configuration.requestTimeout = try seconds(
+            requestTimeout, env: env, "WARREN_REQUEST_TIMEOUT", default: 30, within: 0.5...3600)
         configuration.shutdownTimeout = try seconds(
             shutdownTimeout, env: env, "WARREN_SHUTDOWN_TIMEOUT", default: 20, within: 1...600)
         configuration.authToken = try token(env: env)

@@ -85,10 +85,10 @@ extension CloudEvent {
     }
 
     private static func checkLength(_ name: String, _ value: String) throws(WarrenError) {
-        guard value.count <= maximumIdentifierLength else {
+        guard value.utf8.count <= maximumIdentifierLength else {
             throw .invalidEvent(
-                reason: "attribute \"\(name)\" is \(value.count) characters long; expected at most "
-                    + "\(maximumIdentifierLength)")
+                reason: "attribute \"\(name)\" is \(value.utf8.count) bytes long (UTF-8); expected at most "
+                    + "\(maximumIdentifierLength) bytes (an AMQP short string)")
         }
     }
 }

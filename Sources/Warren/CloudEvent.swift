@@ -13,8 +13,10 @@ public struct CloudEvent: Sendable, Hashable {
     public static let mediaType = "application/cloudevents+json"
     /// The `source` the producer assigns when a short-form event names none.
     public static let defaultSource = "/warren/producer"
-    /// The longest `id` and `type` accepted, in characters.
-    public static let maximumIdentifierLength = 256
+    /// The longest `id` and `type` accepted, in UTF-8 bytes: both travel in AMQP short strings (`message_id`,
+    /// `type`, and the type as the routing key), which hold at most 255 bytes. Longer ones would break the
+    /// publisher's connection, so they are refused here.
+    public static let maximumIdentifierLength = 255
 
     /// Unique per `source` (a UUID when the producer assigns it).
     public var id: String

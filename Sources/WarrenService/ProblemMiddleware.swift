@@ -5,7 +5,8 @@ import Logging
 /// Turns every error a route throws into an RFC 9457 ``Problem`` response, so no error leaks internals.
 ///
 /// - ``Problem`` passes through as thrown.
-/// - Hummingbird's own errors (`HTTPError`, body over the limit) keep their status with a clear detail; an unknown
+/// - Hummingbird's own errors (`HTTPError`, body over the limit: `413` with `Connection: close`) keep their status
+///   with a clear detail; an unknown
 ///   path is `404`, and a known path with the wrong method is `405` with `Allow` (from ``RouteTable``).
 /// - Anything else is logged with the request id and answered `500` with a generic detail.
 ///
@@ -58,7 +59,12 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return Problem(.notFound, detail: message ?? "no route for \(request.uri.path)")
         case .contentTooLarge:
-            return Problem(.contentTooLarge, detail: "the request body is larger than the \(bodyLimit) byte limit")
+            // The rest of the body is never read: the connection closes after the answer.
+            var headers = HTTPFields()
+            headers[.connection] = "close"
+            return Problem(
+                .contentTooLarge, detail: "the request body is larger than the \(bodyLimit) byte limit",
+                headers: headers)
         default:
             var headers = (error as? HTTPError)?.headers ?? [:]
             headers[.contentType] = nil

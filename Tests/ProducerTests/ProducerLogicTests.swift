@@ -65,4 +65,14 @@ struct ProducerLogicTests {
         #expect(ProducerStore.rank(.retrying) < ProducerStore.rank(.succeeded))
         #expect(ProducerStore.rank(.failed) == ProducerStore.rank(.deadLettered))
     }
+
+    @Test("status paths percent-encode the id as one path segment")
+    func statusPaths() {
+        #expect(EventRecord.statusPath("5f0c-a1") == "/v1/events/5f0c-a1")
+        #expect(EventRecord.statusPath("a b/c?d#e%f") == "/v1/events/a%20b%2Fc%3Fd%23e%25f")
+        #expect(EventRecord.statusPath("évé\r\n") == "/v1/events/%C3%A9v%C3%A9%0D%0A")
+        #expect(EventRecord.statusPath("v1.2_x~") == "/v1/events/v1.2_x~")
+        #expect(EventRecord.statusPath("..") == "/v1/events/%2E%2E")
+        #expect(EventRecord.statusPath(".") == "/v1/events/%2E")
+    }
 }

@@ -31,12 +31,16 @@ import Testing
         #expect(reason(["specversion": "0.3"]) == "attribute \"specversion\" is \"0.3\"; expected \"1.0\"")
     }
 
+    /// `id` and `type` travel in AMQP short strings (`message_id`, `type`, the routing key): at most 255 bytes.
     @Test(arguments: ["id", "type"])
     func identifierLengthLimit(name: String) {
-        #expect(reason([name: .string(String(repeating: "a", count: 256))]) == nil)
+        #expect(reason([name: .string(String(repeating: "a", count: 255))]) == nil)
         #expect(
-            reason([name: .string(String(repeating: "a", count: 257))])
-                == "attribute \"\(name)\" is 257 characters long; expected at most 256")
+            reason([name: .string(String(repeating: "a", count: 256))])
+                == "attribute \"\(name)\" is 256 bytes long (UTF-8); expected at most 255 bytes (an AMQP short string)")
+        // Counted in UTF-8 bytes, not characters: 128 × "é" is 128 characters but 256 bytes.
+        #expect(reason([name: .string(String(repeating: "é", count: 127))]) == nil)
+        #expect(reason([name: .string(String(repeating: "é", count: 128))])?.contains("256 bytes long") == true)
     }
 
     @Test func timeMustBeRFC3339() {
