@@ -22,16 +22,8 @@ struct CompetingConsumerTests {
                         try await Task.sleep(for: .milliseconds(Int64(1000 / rate)))
                         posts.addTask {
                             let start = ContinuousClock.now
-                            do {
-                                let reply = try await system.post()
+                            if await system.post(label: "\(n)", ids: ids, failures: failures) {
                                 latencies.append((ContinuousClock.now - start).milliseconds)
-                                if reply.status == 202, let id = reply.json["id"] as? String {
-                                    ids.append(id)
-                                } else {
-                                    failures.append("\(n): \(reply.status)")
-                                }
-                            } catch {
-                                failures.append("\(n): \(error)")
                             }
                         }
                     }

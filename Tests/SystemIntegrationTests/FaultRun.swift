@@ -53,16 +53,8 @@ struct FaultRun {
                         try await Task.sleep(for: interval)
                         let index = n
                         posts.addTask {
-                            do {
-                                let reply = try await system.post(sleepMilliseconds: sleepMilliseconds)
-                                if reply.status == 202, let id = reply.json["id"] as? String {
-                                    ids.append(id)
-                                } else {
-                                    failures.append("\(index): \(reply.status) \(reply.text.prefix(200))")
-                                }
-                            } catch {
-                                failures.append("\(index): \(error)")
-                            }
+                            await system.post(
+                                label: "\(index)", ids: ids, failures: failures, sleepMilliseconds: sleepMilliseconds)
                         }
                     }
                     try await posts.waitForAll()

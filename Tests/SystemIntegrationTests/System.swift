@@ -104,6 +104,24 @@ final class System: @unchecked Sendable {
             body: Array(#"{"type":"demo.work","data":{"sleep_ms":\#(sleepMilliseconds)}}"#.utf8), timeout: .seconds(5))
     }
 
+    /// Posts one event: on `202` adds its id to `ids`, on any other answer or an error adds "`label`: what" to
+    /// `failures`. Whether the producer answered at all.
+    @discardableResult
+    func post(label: String, ids: SharedStrings, failures: SharedStrings, sleepMilliseconds: Int = 20) async -> Bool {
+        do {
+            let reply = try await post(sleepMilliseconds: sleepMilliseconds)
+            if reply.status == 202, let id = reply.json["id"] as? String {
+                ids.append(id)
+            } else {
+                failures.append("\(label): \(reply.status) \(reply.text.prefix(200))")
+            }
+            return true
+        } catch {
+            failures.append("\(label): \(error)")
+            return false
+        }
+    }
+
     /// Messages left in the events queue.
     func queueDepth() async throws -> Int {
         try await Connection.withConnection(try ConnectionConfiguration(url: url)) { connection in
