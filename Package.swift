@@ -58,6 +58,15 @@ let package = Package(
         ),
         // Plumbing both services share: configuration from flags and environment, the systemd notify protocol,
         // Prometheus metrics, RFC 9457 problem responses, the broker link that survives a missing broker.
+        // Group commit: concurrent SQLite write transactions batched into one (the producer's and consumer's stores).
+        .target(
+            name: "GroupCommit",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         .target(
             name: "WarrenService",
             dependencies: [
@@ -75,7 +84,7 @@ let package = Package(
         .target(
             name: "Consumer",
             dependencies: [
-                "Warren", "AMQP", "WarrenService", "WarrenProcess",
+                "Warren", "AMQP", "GroupCommit", "WarrenService", "WarrenProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -98,7 +107,7 @@ let package = Package(
         .target(
             name: "Producer",
             dependencies: [
-                "Warren", "AMQP", "WarrenService",
+                "Warren", "AMQP", "GroupCommit", "WarrenService",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -201,6 +210,12 @@ let package = Package(
         .testTarget(
             name: "WarrenDemoTests",
             dependencies: ["WarrenDemo"],
+            swiftSettings: sharedSettings
+        ),
+        // Group commit against real SQLite files in a temporary directory.
+        .testTarget(
+            name: "GroupCommitTests",
+            dependencies: ["GroupCommit", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: sharedSettings
         ),
         // Warren's pure logic, no broker.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GroupCommit
 import Warren
 
 /// The consumer's idempotency store: SQLite (GRDB `DatabasePool`, WAL) at `<data-dir>/consumer.sqlite`.
@@ -9,6 +10,8 @@ import Warren
 /// without running its handler again. `synchronous = FULL`: every commit is fsynced before it returns, so an ack
 /// never runs ahead of a commit that a power loss could undo (`NORMAL` in WAL mode survives a process crash but may
 /// lose the last commits on power loss, which would break "exactly once effect" for events already acked).
+/// Commits of handlers that finish at the same time share one transaction and one fsync (`GroupCommitWriter`); each
+/// still returns only once the transaction holding it is committed.
 ///
 /// Threading: `Sendable`. GRDB runs every statement on its own dispatch queues (one writer, a pool of readers);
 /// the async methods suspend the caller without blocking Swift's cooperative pool.
@@ -30,6 +33,8 @@ public final class ProcessedStore: Sendable {
     }
 
     private let pool: DatabasePool
+    /// Commits of concurrent handlers share one transaction (and one fsync).
+    private let writer: GroupCommitWriter
 
     /// Opens (creating the directory and file if needed) and migrates the store in `directory`.
     public init(directory: String) throws(ConsumerError) {
@@ -43,6 +48,7 @@ public final class ProcessedStore: Sendable {
             }
             pool = try DatabasePool(path: "\(directory)/consumer.sqlite", configuration: configuration)
             try Self.migrator.migrate(pool)
+            writer = GroupCommitWriter(pool)
         } catch {
             throw .store("cannot open \(directory)/consumer.sqlite: \(Self.describe(error))")
         }
@@ -89,7 +95,7 @@ public final class ProcessedStore: Sendable {
             Double(record.handlerDuration.components.seconds) * 1000
             + Double(record.handlerDuration.components.attoseconds) / 1e15
         do {
-            return try await pool.write { db in
+            return try await writer.write(durable: true) { db in
                 try db.execute(
                     sql: """
                         INSERT INTO processed_event (id, type, attempt, result, processed_at, handler_duration_ms)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GroupCommit
 import NIOConcurrencyHelpers
 import Warren
 
@@ -12,6 +13,8 @@ import Warren
 /// that is what lets the producer answer `202` for an event only it holds); the others use `NORMAL`.
 public final class ProducerStore: Sendable {
     let pool: DatabasePool
+    /// Every write transaction goes through it: concurrent requests share one commit.
+    let writer: GroupCommitWriter
     /// Rows in the outbox, kept in memory so the hot path never counts the table.
     let outboxRows: NIOLockedValueBox<Int>
 
@@ -26,6 +29,7 @@ public final class ProducerStore: Sendable {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
             self.pool = pool
+            writer = GroupCommitWriter(pool)
             outboxRows = NIOLockedValueBox(
                 try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 })
         } catch {
@@ -81,7 +85,8 @@ public final class ProducerStore: Sendable {
         return migrator
     }
 
-    /// Runs `body` in a write transaction, mapping database errors to ``ProducerError/storage(_:)``.
+    /// Runs `body` in a write transaction of its own (a savepoint in a group commit shared with concurrent writes),
+    /// mapping database errors to ``ProducerError/storage(_:)``.
     ///
     /// `durable` commits with `synchronous=FULL` (fsync before returning: the outbox, which a `202` promises);
     /// otherwise with `synchronous=NORMAL` (in WAL mode: safe against a process crash, not against power loss), for
@@ -89,16 +94,7 @@ public final class ProducerStore: Sendable {
     func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T
     {
         do {
-            return try await pool.writeWithoutTransaction { db in
-                try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
-                var result: T?
-                try db.inTransaction {
-                    result = try body(db)
-                    return .commit
-                }
-                guard let result else { throw ProducerError.storage("the transaction produced no result") }
-                return result
-            }
+            return try await writer.write(durable: durable, body)
         } catch let error as ProducerError {
             throw error
         } catch {
