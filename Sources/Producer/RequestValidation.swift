@@ -49,10 +49,21 @@ enum RequestValidation {
     /// A fresh `traceparent` (version 00, sampled).
     static func newTraceparent() -> String {
         var generator = SystemRandomNumberGenerator()
-        func hex(_ bytes: Int) -> String {
-            (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text = Array("00-".utf8)
+        text.reserveCapacity(55)
+        func hex(_ count: Int) {
+            for _ in 0..<count {
+                let byte = UInt8.random(in: 0...255, using: &generator)
+                text.append(digits[Int(byte >> 4)])
+                text.append(digits[Int(byte & 0x0F)])
+            }
         }
-        return "00-\(hex(16))-\(hex(8))-01"
+        hex(16)
+        text.append(UInt8(ascii: "-"))
+        hex(8)
+        text.append(contentsOf: "-01".utf8)
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// An event id in a path: 1 to ``CloudEvent/maximumIdentifierLength`` characters.

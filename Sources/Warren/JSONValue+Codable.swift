@@ -72,12 +72,11 @@ extension JSONValue {
         }
     }
 
-    /// Compact JSON text with sorted keys and unescaped slashes.
+    /// Compact JSON text with sorted keys and unescaped slashes (non-finite numbers become null).
     public func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Cannot fail: every case maps to JSON (non-finite numbers become null).
-        return (try? encoder.encode(self)).map { Array($0) } ?? Array("null".utf8)
+        var writer = JSONWriter()
+        writer.write(self)
+        return writer.bytes
     }
 
     /// A short, safe summary of a decoding error (never the input itself).

@@ -20,6 +20,28 @@ import Testing
         #expect(try JSONValue.parse(value.encoded()) == value)
     }
 
+    @Test func writesWhatFoundationsEncoderWrites() throws {
+        let value: JSONValue = [
+            "quote\"back\\slash": "tab\tnew\nline\rcr\u{08}\u{0C}\u{01}\u{1F}\u{7F}",
+            "unicode": "é😀\u{2028}/",
+            "numbers": [0, 1, -1, 1.5, 1e20, -2.25e-7, 9_007_199_254_740_991, 1e300],
+            "nested": [["b": [], "a": .object([:])], .null, true, false],
+            "Z": "upper before lower", "a": "x", "é": "non-ASCII key", "": "empty key",
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let foundation = try JSONValue.parse(Array(try encoder.encode(value)))
+        let ours = try JSONValue.parse(value.encoded())
+        #expect(ours == foundation)
+        #expect(ours == value)
+        let text = String(decoding: value.encoded(), as: UTF8.self)
+        #expect(text.hasPrefix(#"{"":"empty key","Z":"upper before lower","a":"x","#))
+        #expect(text.contains(#""tab\tnew\nline\rcr\b\f\u0001\u001f"# + "\u{7F}\""))
+        #expect(text.contains(#""numbers":[0,1,-1,1.5,"#))
+        #expect(text.contains(#",9007199254740991,"#))
+        #expect(text.contains(#""unicode":"é😀"# + "\u{2028}/\""))
+    }
+
     @Test func nonFiniteNumbersEncodeAsNull() {
         #expect(String(decoding: JSONValue.array([.number(.nan)]).encoded(), as: UTF8.self) == "[null]")
     }
