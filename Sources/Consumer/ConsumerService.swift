@@ -87,16 +87,32 @@ public struct ConsumerService: Service {
 
     // MARK: - Consuming
 
+    /// What a child task of the consuming task group reports when it ends.
+    private enum ChildEnd: Sendable {
+        /// A handler finished (its delivery is settled or left for redelivery).
+        case handler
+        /// Graceful shutdown began (or the group was cancelled).
+        case shutdown
+        /// The shutdown timeout passed.
+        case timeout
+    }
+
     /// Consumes until graceful shutdown (subscribing again if the broker cancels the consumer), then drains.
     private func consume(on channel: Channel, declaringOn declareChannel: Channel, processor: DeliveryProcessor) async {
         let topology = configuration.topology
         let concurrency = configuration.concurrency
         var announced = false
-        await withTaskGroup(of: Bool.self) { group in
+        await withTaskGroup(of: ChildEnd.self) { group in
             var running = 0
+            // Wakes the wait for a free handler slot below when shutdown begins: with every slot busy, nothing
+            // else would until a handler finished, and the shutdown timeout would not hold.
+            group.addTask {
+                try? await gracefulShutdown()
+                return .shutdown
+            }
             // Ends on graceful shutdown (draining) or when the service group cancels this task (e.g. the HTTP
             // server could not bind its port): then the process exits with that error.
-            while !state.isDraining, !Task.isCancelled {
+            consuming: while !state.isDraining, !Task.isCancelled {
                 do {
                     let consumer = try await channel.consume(
                         queue: topology.eventsQueue, prefetch: UInt16(configuration.prefetch))
@@ -106,15 +122,18 @@ public struct ConsumerService: Service {
                     announced = true
                     logger.notice("\(status), prefetch \(configuration.prefetch)")
                     for try await delivery in consumer.cancelOnGracefulShutdown() {
-                        while running >= concurrency, await group.next() != nil { running -= 1 }
+                        var shuttingDown = state.isDraining
+                        while !shuttingDown, running >= concurrency, let end = await group.next() {
+                            if end == .handler { running -= 1 } else { shuttingDown = true }
+                        }
                         // Shutdown may have begun while this delivery waited for a slot: give it back, do not start it.
-                        if state.isDraining {
+                        if shuttingDown || state.isDraining {
                             try? delivery.nack(requeue: true)
-                            break
+                            break consuming
                         }
                         group.addTask {
                             await processor.process(delivery)
-                            return true
+                            return .handler
                         }
                         running += 1
                     }
@@ -127,22 +146,27 @@ public struct ConsumerService: Service {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
                 try? await topology.declare(on: declareChannel)
             }
+            state.setConsuming(false)
             await drain(&group, running: running)
+            group.cancelAll()
         }
     }
 
     /// Waits for `running` handlers up to the shutdown timeout, then cancels the rest.
-    private func drain(_ group: inout TaskGroup<Bool>, running: Int) async {
+    private func drain(_ group: inout TaskGroup<ChildEnd>, running: Int) async {
         var running = running
         guard running > 0 else { return }
         logger.notice("waiting up to \(configuration.shutdownTimeout) for the in-flight handlers")
         group.addTask { [timeout = configuration.shutdownTimeout] in
             try? await Task.sleep(for: timeout)
-            return false
+            return .timeout
         }
-        while running > 0, let done = await group.next() {
-            guard done else { break }
-            running -= 1
+        waiting: while running > 0, let end = await group.next() {
+            switch end {
+            case .handler: running -= 1
+            case .shutdown: continue
+            case .timeout: break waiting
+            }
         }
         group.cancelAll()
         if running > 0 {

@@ -31,6 +31,26 @@ import WarrenTestSupport
         await probe.cleanUp()
     }
 
+    @Test func sigtermWithEverySlotBusyHonoursTheShutdownTimeout() async throws {
+        let prefix = TestBroker.uniquePrefix("sigterm-busy")
+        let probe = try await BrokerProbe.open(prefix: prefix)
+        for _ in 0..<6 { try await probe.publish(BrokerProbe.demoEvent(data: ["sleep_ms": 120_000])) }
+        let consumer = try await TestConsumer.start(
+            prefix: prefix,
+            extra: ["--concurrency", "2", "--handler-timeout", "300", "--shutdown-timeout", "1"])
+        // Both slots busy with two-minute handlers and more deliveries prefetched, waiting for a slot.
+        try await consumer.waitForStats { $0["inFlight"] == 2 }
+        consumer.process.send(SIGTERM)
+        // Before the fix the wait for a free slot ignored shutdown: the process stayed until a handler ended.
+        #expect(await consumer.process.waitForExit(timeout: .seconds(20)) == 0)
+        #expect(consumer.process.log.contains("deliveries cancelled and left unacknowledged for redelivery"))
+        let returned = await eventually(timeout: .seconds(15)) {
+            (try? await probe.messageCount(probe.topology.eventsQueue)) == 6
+        }
+        #expect(returned, "every event is back in the queue for the next consumer")
+        await probe.cleanUp()
+    }
+
     @Test func kill9MidBatchThenRestartProcessesEachEventExactlyOnce() async throws {
         let prefix = TestBroker.uniquePrefix("kill9")
         let probe = try await BrokerProbe.open(prefix: prefix, queueType: .quorum)
