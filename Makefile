@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BROKER_STATE ?= $(CURDIR)/.broker
 export WARREN_BROKER_STATE := $(BROKER_STATE)
 
-.PHONY: help demo test build release rawc bench broker-start broker-stop clean check-deploy install install-systemd
+.PHONY: help demo test build release rawc bench bench-all broker-start broker-stop clean check-deploy install install-systemd
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ bench: rawc ## library benchmark: Warren vs raw C, pika and aio-pika, same broke
 	bash scripts/install-deps
 	swift build -c release --product warren
 	bash scripts/bench
+
+bench-all: rawc ## every benchmark (library, producer, drain, backlog) and the charts in docs/charts (~45 min)
+	bash scripts/bench-all
 
 check-deploy: ## check docker-compose.yml, deploy/Dockerfile, the systemd units and the install script
 	bash scripts/check-deploy
