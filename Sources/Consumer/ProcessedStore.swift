@@ -80,8 +80,10 @@ public final class ProcessedStore: Sendable {
     public func record(id: String) async throws(ConsumerError) -> ProcessedRecord? {
         do {
             return try await pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM processed_event WHERE id = ?", arguments: [id])
-                    .map(Self.record(from:))
+                try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM processed_event WHERE id = ?"), arguments: [id]
+                )
+                .map(Self.record(from:))
             }
         } catch {
             throw .store("cannot read: \(Self.describe(error))")
@@ -96,11 +98,13 @@ public final class ProcessedStore: Sendable {
             + Double(record.handlerDuration.components.attoseconds) / 1e15
         do {
             return try await writer.write(durable: true) { db in
-                try db.execute(
+                // Cached statements: compiled once per connection, not once per event.
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO processed_event (id, type, attempt, result, processed_at, handler_duration_ms)
                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         record.id, record.type, record.attempt, result, Timestamp.format(record.processedAt),
                         milliseconds,
@@ -110,7 +114,7 @@ public final class ProcessedStore: Sendable {
                         db, sql: "SELECT * FROM processed_event WHERE id = ?", arguments: [record.id])
                     return .duplicate(existing.map(Self.record(from:)) ?? record)
                 }
-                try db.execute(sql: "UPDATE counter SET value = value + 1 WHERE name = 'effects'")
+                try db.cachedStatement(sql: "UPDATE counter SET value = value + 1 WHERE name = 'effects'").execute()
                 return .committed
             }
         } catch {

@@ -23,31 +23,33 @@ extension ProducerStore {
         if spool { try reserveOutbox(limit: outboxLimit) }
         do {
             let outcome: Acceptance = try await write(durable: spool) { db in
+                // Cached statements: compiled once per connection, not once per request.
                 if let idempotencyKey,
                     let existing = try Row.fetchOne(
-                        db, sql: "SELECT * FROM events WHERE idempotency_key = ?", arguments: [idempotencyKey])
+                        db.cachedStatement(sql: "SELECT * FROM events WHERE idempotency_key = ?"),
+                        arguments: [idempotencyKey])
                 {
                     return .existing(Self.record(existing))
                 }
                 // Inside the write transaction: no other insert can come between the check and the insert.
                 if try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS(SELECT 1 FROM events WHERE id = ?)", arguments: [event.id]) == true
+                    db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM events WHERE id = ?)"), arguments: [event.id])
+                    == true
                 {
                     throw ProducerError.eventExists(id: event.id)
                 }
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO events (id, type, status, attempt, created_at, updated_at, callback_url, idempotency_key)
                         VALUES (?, ?, 'accepted', 1, ?, ?, ?, ?)
-                        """,
-                    arguments: [event.id, event.type, now, now, callbackURL, idempotencyKey])
-                try db.execute(
-                    sql: "INSERT INTO status_history (event_id, status, attempt, at) VALUES (?, 'accepted', 1, ?)",
-                    arguments: [event.id, now])
+                        """
+                ).execute(arguments: [event.id, event.type, now, now, callbackURL, idempotencyKey])
+                try db.cachedStatement(
+                    sql: "INSERT INTO status_history (event_id, status, attempt, at) VALUES (?, 'accepted', 1, ?)"
+                ).execute(arguments: [event.id, now])
                 if spool {
-                    try db.execute(
-                        sql: "INSERT INTO outbox (event_id, body, spooled_at) VALUES (?, ?, ?)",
-                        arguments: [event.id, Data(body), now])
+                    try db.cachedStatement(sql: "INSERT INTO outbox (event_id, body, spooled_at) VALUES (?, ?, ?)")
+                        .execute(arguments: [event.id, Data(body), now])
                 }
                 return .accepted
             }

@@ -32,10 +32,13 @@ public struct StatusUpdate: Sendable, Hashable {
 
     /// Compact JSON, keys sorted.
     public func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Cannot fail: every member maps to JSON.
-        return (try? encoder.encode(self)).map { Array($0) } ?? []
+        var members: [String: JSONValue] = [
+            "id": .string(id), "status": .string(status.rawValue), "attempt": .number(Double(attempt)),
+            "at": .string(RFC3339.format(at)),
+        ]
+        if let result { members["result"] = result }
+        if let error { members["error"] = .string(error) }
+        return JSONValue.object(members).encoded()
     }
 
     /// Decodes an update; throws ``WarrenError/invalidStatusUpdate(reason:)`` for anything else.
