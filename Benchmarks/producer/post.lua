@@ -1,6 +1,8 @@
--- wrk script: POST /v1/events (async mode), a short-form demo.work event per request.
+-- wrk script: POST /v1/events (async mode), a short-form demo.work event per request whose handler sleeps
+-- SLEEP_MS (environment, default 0; scripts/bench-backlog sets 60000 so the consumer sits on its prefetch window).
+local sleep_ms = tonumber(os.getenv("SLEEP_MS") or "0")
 wrk.method = "POST"
-wrk.body = '{"type":"demo.work","data":{"sleep_ms":0,"payload":"' .. string.rep("x", 200) .. '"}}'
+wrk.body = '{"type":"demo.work","data":{"sleep_ms":' .. sleep_ms .. ',"payload":"' .. string.rep("x", 200) .. '"}}'
 wrk.headers["Content-Type"] = "application/json"
 
 local statuses = {}
