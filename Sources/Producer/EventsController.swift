@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Warren
 import WarrenService
 
@@ -189,6 +190,12 @@ struct EventsController: Sendable {
                             try await Task.sleep(for: .seconds(15))
                             feed.yield(nil)  // keep-alive comment
                         }
+                    }
+                    // The producer is stopping: end the stream cleanly instead of holding the shutdown until the
+                    // event's final status; the client reconnects (`retry: 2000`) with `Last-Event-ID`.
+                    group.addTask {
+                        try? await gracefulShutdown()
+                        feed.finish()
                     }
                     for await item in merged {
                         guard let change = item else {

@@ -105,4 +105,21 @@ struct LifecycleTests {
         #expect(accepted.values.count >= 300)
 
     }
+    @Test("SIGTERM ends open SSE streams cleanly: the producer stops at once instead of waiting for final statuses")
+    func sigtermEndsStreams() async throws {
+        let producer = try await ProducerInstance.start()
+        // No consumer: the event never reaches a final status, so only shutdown can end its stream.
+        let id = try #require(try await producer.post(#"{"type":"demo.work"}"#).json["id"] as? String)
+        async let streamed = TestHTTP.request(
+            "GET", "\(producer.base)/v1/events/\(id)/stream", timeout: .seconds(60))
+        try await Task.sleep(for: .milliseconds(500))
+        producer.process.send(SIGTERM)
+        // Before the fix the server waited for the open stream (15–20 s), well past this bound.
+        let code = await producer.process.waitForExit(timeout: .seconds(8))
+        #expect(code == 0, "\(producer.process.log)")
+        let stream = try await streamed
+        #expect(stream.status == 200)
+        #expect(SSE.parse(stream.text).map(\.status) == ["accepted"])
+    }
+
 }
