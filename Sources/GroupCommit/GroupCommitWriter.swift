@@ -36,7 +36,8 @@ public final class GroupCommitWriter: Sendable {
     /// Runs `body` in a savepoint of the next batch's transaction and returns its value once that transaction is
     /// committed. `durable` asks for `synchronous = FULL` on that commit (fsynced before any call of the batch
     /// returns). Rethrows what `body` throws (its savepoint rolled back), or the database error that failed the
-    /// batch's transaction. Not cancellable once queued: a cancelled task still waits for its commit.
+    /// batch's transaction. Not cancellable once queued: a cancelled task still waits for its commit, and a cancelled
+    /// caller never fails the other calls of its batch.
     public func write<T: Sendable>(
         durable: Bool, _ body: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
@@ -79,28 +80,19 @@ public final class GroupCommitWriter: Sendable {
             return batch
         }
         let durable = batch.contains { $0.job.durable }
-        do {
-            try await writer.writeWithoutTransaction { db in
-                try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
-                try db.inTransaction {
-                    for waiter in batch {
-                        do {
-                            try db.inSavepoint {
-                                try waiter.job.run(db)
-                                return .commit
-                            }
-                        } catch {
-                            // The job's own error is in its slot and its savepoint is rolled back: go on, unless
-                            // SQLite aborted the whole transaction (I/O error, disk full), which fails the batch.
-                            guard db.isInsideTransaction else { throw error }
-                        }
-                    }
-                    return .commit
+        // Not GRDB's async `writeWithoutTransaction`: that one fails when the calling task is cancelled, and the
+        // caller leading this batch must not fail the other callers' writes because its own client went away.
+        let failure: (any Error)? = await withCheckedContinuation { continuation in
+            writer.asyncWriteWithoutTransaction { db in
+                do {
+                    try Self.run(batch, durable: durable, in: db)
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: error)
                 }
             }
-        } catch {
-            for waiter in batch { waiter.job.fail(error) }
         }
+        if let failure { for waiter in batch { waiter.job.fail(failure) } }
         for waiter in batch { waiter.continuation?.resume(returning: .done) }
         let next = state.withLockedValue { state -> CheckedContinuation<Turn, Never>? in
             guard let head = state.queue.first else {
@@ -111,6 +103,26 @@ public final class GroupCommitWriter: Sendable {
             return head.continuation
         }
         next?.resume(returning: .lead)
+    }
+
+    /// One transaction for the whole batch, a savepoint per call.
+    private static func run(_ batch: [Waiter], durable: Bool, in db: Database) throws {
+        try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        try db.inTransaction {
+            for waiter in batch {
+                do {
+                    try db.inSavepoint {
+                        try waiter.job.run(db)
+                        return .commit
+                    }
+                } catch {
+                    // The job's own error is in its slot and its savepoint is rolled back: go on, unless SQLite
+                    // aborted the whole transaction (I/O error, disk full), which fails the batch.
+                    guard db.isInsideTransaction else { throw error }
+                }
+            }
+            return .commit
+        }
     }
 
     /// Totals since creation: how many transactions ran and how many calls they carried (calls / batches is the

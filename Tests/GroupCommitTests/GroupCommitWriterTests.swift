@@ -131,6 +131,34 @@ import Testing
         #expect(try Self.ids(in: pool) == ["first", "after"])
     }
 
+    @Test func aCancelledCallerNeitherFailsItsBatchNorLosesItsOwnWrite() async throws {
+        let pool = try Self.database()
+        let writer = GroupCommitWriter(pool)
+        let holderIsRunning = Atomic(false)
+        // Holds the writer so that the next two calls queue into one batch, led by the first of them.
+        async let holder: Void = writer.write(durable: false) { db in
+            try db.execute(sql: "INSERT INTO item (id) VALUES ('holder')")
+            holderIsRunning.store(true, ordering: .sequentiallyConsistent)
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        while !holderIsRunning.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
+        let leader = Task {
+            try await writer.write(durable: true) { db in
+                try db.execute(sql: "INSERT INTO item (id) VALUES ('leader')")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        async let follower: Void = writer.write(durable: true) { db in
+            try db.execute(sql: "INSERT INTO item (id) VALUES ('follower')")
+        }
+        leader.cancel()
+        try await holder
+        try await follower
+        try await leader.value
+        #expect(try Self.ids(in: pool) == ["holder", "leader", "follower"])
+        #expect(writer.statistics == .init(batches: 2, calls: 3))
+    }
+
     @Test func batchesAreCappedAtTheMaximum() async throws {
         let pool = try Self.database()
         let writer = GroupCommitWriter(pool, maximumBatch: 4)
