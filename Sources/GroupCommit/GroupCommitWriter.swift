@@ -62,7 +62,7 @@ public final class GroupCommitWriter: Sendable {
             }
             if leads { continuation.resume(returning: .lead) }
         }
-        if turn == .lead { await runBatches() }
+        if turn == .lead { await runBatch() }
         guard let result = slot.withLockedValue({ $0 }) else {
             preconditionFailure("a group commit call was resumed before its batch ran")
         }
@@ -71,7 +71,7 @@ public final class GroupCommitWriter: Sendable {
 
     /// Runs one batch (the queue's head, which includes the caller's own job), resumes its waiters, then hands the
     /// lead to the oldest waiting call or marks the writer idle.
-    private func runBatches() async {
+    private func runBatch() async {
         let batch = state.withLockedValue { state -> [Waiter] in
             let batch = Array(state.queue.prefix(maximumBatch))
             state.queue.removeFirst(batch.count)

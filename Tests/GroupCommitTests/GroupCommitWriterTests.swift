@@ -26,6 +26,23 @@ import Testing
         return pool
     }
 
+    /// Runs `body` while a call inserting `id` holds the writer (its body sleeps 0.3 s on the writer's queue), so
+    /// the calls `body` starts queue behind it and form the next batch.
+    private static func whileHolding<T>(
+        _ writer: GroupCommitWriter, id: String, _ body: () async throws -> T
+    ) async throws -> T {
+        let holding = Atomic(false)
+        async let holder: Void = writer.write(durable: false) { db in
+            try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [id])
+            holding.store(true, ordering: .sequentiallyConsistent)
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        while !holding.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
+        let result = try await body()
+        try await holder
+        return result
+    }
+
     private static func outcome(_ body: () async throws -> Void) async -> Result<Void, any Error> {
         do {
             try await body()
@@ -100,28 +117,21 @@ import Testing
     @Test func aFailedCommitFailsEveryCallOfItsBatchAndNoOther() async throws {
         let pool = try Self.database()
         let writer = GroupCommitWriter(pool)
-        let firstIsRunning = Atomic(false)
-        // The first call holds the writer long enough for the next two to queue into one batch.
-        async let first: Void = writer.write(durable: false) { db in
-            try db.execute(sql: "INSERT INTO item (id) VALUES ('first')")
-            firstIsRunning.store(true, ordering: .sequentiallyConsistent)
-            Thread.sleep(forTimeInterval: 0.3)
-        }
-        while !firstIsRunning.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
-        // A deferred foreign key fails at COMMIT, not in the statement: the whole second batch fails.
-        async let orphan = Self.outcome {
-            try await writer.write(durable: false) { db in
-                try db.execute(sql: "INSERT INTO item (id, parent) VALUES ('orphan', 42)")
+        let (orphanOutcome, bystanderOutcome) = try await Self.whileHolding(writer, id: "first") {
+            // A deferred foreign key fails at COMMIT, not in the statement: the whole second batch fails.
+            async let orphan = Self.outcome {
+                try await writer.write(durable: false) { db in
+                    try db.execute(sql: "INSERT INTO item (id, parent) VALUES ('orphan', 42)")
+                }
             }
-        }
-        try await Task.sleep(for: .milliseconds(50))
-        async let bystander = Self.outcome {
-            try await writer.write(durable: false) { db in
-                try db.execute(sql: "INSERT INTO item (id) VALUES ('bystander')")
+            try await Task.sleep(for: .milliseconds(50))
+            async let bystander = Self.outcome {
+                try await writer.write(durable: false) { db in
+                    try db.execute(sql: "INSERT INTO item (id) VALUES ('bystander')")
+                }
             }
+            return await (orphan, bystander)
         }
-        try await first
-        let (orphanOutcome, bystanderOutcome) = await (orphan, bystander)
         #expect(throws: DatabaseError.self) { try orphanOutcome.get() }
         #expect(throws: DatabaseError.self) { try bystanderOutcome.get() }
         #expect(try Self.ids(in: pool) == ["first"])
@@ -134,27 +144,21 @@ import Testing
     @Test func aCancelledCallerNeitherFailsItsBatchNorLosesItsOwnWrite() async throws {
         let pool = try Self.database()
         let writer = GroupCommitWriter(pool)
-        let holderIsRunning = Atomic(false)
-        // Holds the writer so that the next two calls queue into one batch, led by the first of them.
-        async let holder: Void = writer.write(durable: false) { db in
-            try db.execute(sql: "INSERT INTO item (id) VALUES ('holder')")
-            holderIsRunning.store(true, ordering: .sequentiallyConsistent)
-            Thread.sleep(forTimeInterval: 0.3)
-        }
-        while !holderIsRunning.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
-        let leader = Task {
-            try await writer.write(durable: true) { db in
-                try db.execute(sql: "INSERT INTO item (id) VALUES ('leader')")
+        // The next two calls queue into one batch, led by the first of them, which is then cancelled.
+        try await Self.whileHolding(writer, id: "holder") {
+            let leader = Task {
+                try await writer.write(durable: true) { db in
+                    try db.execute(sql: "INSERT INTO item (id) VALUES ('leader')")
+                }
             }
+            try await Task.sleep(for: .milliseconds(50))
+            async let follower: Void = writer.write(durable: true) { db in
+                try db.execute(sql: "INSERT INTO item (id) VALUES ('follower')")
+            }
+            leader.cancel()
+            try await follower
+            try await leader.value
         }
-        try await Task.sleep(for: .milliseconds(50))
-        async let follower: Void = writer.write(durable: true) { db in
-            try db.execute(sql: "INSERT INTO item (id) VALUES ('follower')")
-        }
-        leader.cancel()
-        try await holder
-        try await follower
-        try await leader.value
         #expect(try Self.ids(in: pool) == ["holder", "leader", "follower"])
         #expect(writer.statistics == .init(batches: 2, calls: 3))
     }
