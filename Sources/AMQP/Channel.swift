@@ -153,16 +153,15 @@ public final class Channel: Sendable {
     ) async throws -> Consumer {
         if let prefetch { try await qos(prefetchCount: prefetch) }
         let tag = consumerTag ?? loop.makeConsumerTag()
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Delivery].self)
+        let buffer = DeliveryBuffer()
+        let lifetime = DeliveryBuffer.Lifetime(buffer)
         let registration = ConsumerRegistration(
-            tag: tag, queue: queue, exclusive: exclusive, arguments: arguments, continuation: continuation)
+            tag: tag, queue: queue, exclusive: exclusive, arguments: arguments, buffer: buffer)
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             if !loop.submit(.consume(self, registration, done)) { done.resume(throwing: AMQPError.closed) }
         }
-        continuation.onTermination = { [loop] termination in
-            if case .cancelled = termination { _ = loop.submit(.cancelConsumer(self, tag: tag, nil)) }
-        }
-        return Consumer(tag: tag, queue: queue, stream: stream, channel: self)
+        buffer.setOnTermination { [loop] in _ = loop.submit(.cancelConsumer(self, tag: tag, nil)) }
+        return Consumer(tag: tag, queue: queue, lifetime: lifetime, channel: self)
     }
 
     func cancelConsumer(tag: String) async throws {

@@ -63,7 +63,8 @@ struct ConsumerRegistration: Sendable {
     var queue: String
     var exclusive: Bool
     var arguments: FieldTable
-    var continuation: AsyncThrowingStream<[Delivery], any Error>.Continuation
+    /// Where its deliveries go.
+    var buffer: DeliveryBuffer
 }
 
 /// A declared exchange, replayed after recovery.

@@ -10,21 +10,31 @@ public struct Consumer: AsyncSequence, Sendable {
     /// Each element is one delivery.
     public typealias Element = Delivery
 
-    /// Iterates deliveries. The I/O thread hands them over in batches (all that arrived in one read), so a busy
-    /// consumer task is woken once per batch rather than once per message.
+    /// Iterates deliveries. The I/O thread hands them over in batches (all that arrived in one read pass, plus any
+    /// that arrived while the task was busy), so a busy consumer task is not woken per message.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncThrowingStream<[Delivery], any Error>.Iterator
+        let lifetime: DeliveryBuffer.Lifetime
         var batch: [Delivery] = []
         var index = 0
 
         /// The next delivery, `nil` when the consumer ended normally; throws when the broker cancelled it or
         /// closed its channel.
         public mutating func next() async throws -> Delivery? {
+            try await next(isolation: nil)
+        }
+
+        /// The next delivery (see ``next()``), running on the caller's isolation: `for try await` calls this one,
+        /// so taking a delivery that has already arrived costs no executor hop.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Delivery? {
             if index < batch.count {
                 defer { index += 1 }
                 return batch[index]
             }
-            guard let next = try await base.next(), !next.isEmpty else { return nil }
+            guard let next = try await lifetime.buffer.next(isolation: actor), !next.isEmpty else {
+                batch = []
+                index = 0
+                return nil
+            }
             batch = next
             index = 1
             return next[0]
@@ -36,12 +46,12 @@ public struct Consumer: AsyncSequence, Sendable {
     /// The queue consumed from.
     public let queue: String
 
-    let stream: AsyncThrowingStream<[Delivery], any Error>
+    let lifetime: DeliveryBuffer.Lifetime
     let channel: Channel
 
     /// Starts iteration.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: stream.makeAsyncIterator())
+        AsyncIterator(lifetime: lifetime)
     }
 
     /// Cancels the consumer on the broker (`basic.cancel`) and ends the sequence once buffered deliveries are read.

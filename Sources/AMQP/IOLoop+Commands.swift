@@ -131,7 +131,7 @@ extension IOLoop {
         case .rpc(_, _, let done): done.resume(throwing: error)
         case .publish(_, let publishing): publishing.confirmation.settle(.failure(error))
         case .consume(_, let registration, let done):
-            registration.continuation.finish()
+            registration.buffer.finish()
             done.resume(throwing: error)
         case .cancelConsumer(_, _, let done): done?.resume()
         case .closeChannel(_, let done): done.resume()
@@ -251,7 +251,7 @@ extension IOLoop {
             scratch.reset()
             do { try checkReply(channel: state.id, state: state) } catch { failure = error }
         }
-        registration.continuation.finish()
+        registration.buffer.finish()
         if let failure { done?.resume(throwing: failure) } else { done?.resume() }
     }
 
@@ -299,17 +299,16 @@ extension IOLoop {
         _ state: ChannelState, with error: AMQPError, endConsumers: AMQPError?, keepConsumers: Bool = false
     ) {
         state.channel.generation.add(1, ordering: .releasing)
-        state.content = nil
-        state.ready.removeAll()
+        state.dropContent()
         state.acks.reset()
         for confirmation in state.tracker.reset() { confirmation.settle(.failure(error)) }
         while let publishing = state.held.popFirst() { publishing.confirmation.settle(.failure(error)) }
         guard !keepConsumers else { return }
         for registration in state.consumers.values {
             if let endConsumers {
-                registration.continuation.finish(throwing: endConsumers)
+                registration.buffer.finish(throwing: endConsumers)
             } else {
-                registration.continuation.finish()
+                registration.buffer.finish()
             }
         }
         state.consumers.removeAll()

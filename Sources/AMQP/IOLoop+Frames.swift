@@ -26,20 +26,19 @@ extension IOLoop {
         handOverDeliveries()
     }
 
-    /// Yields each consumer's deliveries from this read pass as one batch; a consumer whose iteration ended
-    /// gets them rejected back to the queue.
+    /// Hands each consumer the deliveries of this read pass in one step; a consumer whose iteration ended gets
+    /// them rejected back to the queue.
     private func handOverDeliveries() {
-        for state in channels.values where !state.ready.isEmpty {
-            for (tag, batch) in state.ready {
-                guard let registration = state.consumers[tag] else { continue }
-                if case .terminated = registration.continuation.yield(batch), let conn {
-                    for delivery in batch {
-                        _ = amqp_basic_reject(conn, state.id, delivery.deliveryTag, 1)
-                        state.acks.settledIndividually(delivery.deliveryTag)
-                    }
+        for state in channels.values where !state.staged.isEmpty {
+            for buffer in state.staged {
+                let refused = buffer.handOver()
+                guard !refused.isEmpty, let conn else { continue }
+                for delivery in refused {
+                    _ = amqp_basic_reject(conn, state.id, delivery.deliveryTag, 1)
+                    state.acks.settledIndividually(delivery.deliveryTag)
                 }
             }
-            state.ready.removeAll(keepingCapacity: true)
+            state.staged.removeAll(keepingCapacity: true)
         }
     }
 
@@ -48,24 +47,36 @@ extension IOLoop {
         case AMQP_FRAME_METHOD:
             handleMethod(frame.payload.method, channel: frame.channel)
         case AMQP_FRAME_HEADER:
-            guard let state = channels[frame.channel], var content = state.content, !content.headerSeen else { return }
-            content.headerSeen = true
-            content.bodySize = Int(frame.payload.properties.body_size)
+            guard let state = channels[frame.channel], state.contentKind != .none, !state.contentHeaderSeen else {
+                return
+            }
+            state.contentHeaderSeen = true
+            state.contentBodySize = Int(frame.payload.properties.body_size)
             if let decoded = frame.payload.properties.decoded {
-                content.properties = CDecoding.properties(
+                state.contentProperties = state.propertiesCache.properties(
                     decoded.assumingMemoryBound(to: amqp_basic_properties_t.self).pointee)
             }
-            content.body.reserveCapacity(content.bodySize)
-            state.content = content
-            if content.bodySize == 0 { completeContent(on: state) }
+            if state.contentBodySize == 0 { completeContent(on: state) }
         case AMQP_FRAME_BODY:
-            guard let state = channels[frame.channel], state.content != nil else { return }
+            guard let state = channels[frame.channel], state.contentKind != .none, state.contentHeaderSeen else {
+                return
+            }
             let fragment = frame.payload.body_fragment
             if fragment.len > 0, let base = fragment.bytes {
-                state.content!.body.append(
-                    contentsOf: UnsafeRawBufferPointer(start: base, count: fragment.len))
+                let bytes = UnsafeRawBufferPointer(start: base, count: fragment.len)
+                if state.contentBody.isEmpty && fragment.len >= state.contentBodySize {
+                    // The whole body in one frame (the usual case): one allocation, no growth.
+                    state.contentBody = [UInt8](unsafeUninitializedCapacity: bytes.count) { target, count in
+                        target.baseAddress!.initialize(
+                            from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+                        count = bytes.count
+                    }
+                } else {
+                    if state.contentBody.isEmpty { state.contentBody.reserveCapacity(state.contentBodySize) }
+                    state.contentBody.append(contentsOf: bytes)
+                }
             }
-            if state.content!.body.count >= state.content!.bodySize { completeContent(on: state) }
+            if state.contentBody.count >= state.contentBodySize { completeContent(on: state) }
         default:
             break
         }
@@ -77,17 +88,18 @@ extension IOLoop {
         case MethodID.basicDeliver:
             guard let state = channels[id], let decoded else { return }
             let deliver = decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
-            state.content = .init(
-                kind: .delivery(
-                    tag: deliver.delivery_tag, redelivered: deliver.redelivered != 0,
-                    exchange: state.exchangeCache.string(deliver.exchange),
-                    routingKey: state.routingKeyCache.string(deliver.routing_key),
-                    consumerTag: state.consumerTagCache.string(deliver.consumer_tag)))
+            state.beginContent(.delivery)
+            state.deliveryTag = deliver.delivery_tag
+            state.redelivered = deliver.redelivered != 0
+            state.exchangeCache.update(deliver.exchange)
+            state.routingKeyCache.update(deliver.routing_key)
+            state.consumerTagCache.update(deliver.consumer_tag)
         case MethodID.basicReturn:
             guard let state = channels[id], let decoded else { return }
             let returned = decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
-            state.content = .init(
-                kind: .returned(code: returned.reply_code, text: CDecoding.string(returned.reply_text)))
+            state.beginContent(.returned)
+            state.returnCode = returned.reply_code
+            state.returnText = CDecoding.string(returned.reply_text)
         case MethodID.basicAck:
             guard let state = channels[id], let decoded else { return }
             let ack = decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
@@ -111,7 +123,7 @@ extension IOLoop {
             let tag = CDecoding.string(cancel.consumer_tag)
             if let registration = state.consumers.removeValue(forKey: tag) {
                 logger.info("broker cancelled consumer", metadata: ["amqp.consumer": "\(tag)"])
-                registration.continuation.finish(throwing: AMQPError.consumerCancelled(consumerTag: tag))
+                registration.buffer.finish(throwing: AMQPError.consumerCancelled(consumerTag: tag))
             }
         case MethodID.channelClose:
             guard let decoded else { return }
@@ -147,27 +159,36 @@ extension IOLoop {
     }
 
     private func completeContent(on state: ChannelState) {
-        guard let content = state.content else { return }
-        state.content = nil
-        switch content.kind {
-        case .returned(let code, let text):
+        let kind = state.contentKind
+        state.contentKind = .none
+        switch kind {
+        case .none:
+            return
+        case .returned:
+            state.contentBody = []
             if state.channel.confirmMode {
-                state.tracker.markReturned(code: code, text: text)
+                state.tracker.markReturned(code: state.returnCode, text: state.returnText)
             } else {
-                logger.info("message returned", metadata: ["amqp.reply_code": "\(code)", "reason": "\(text)"])
+                logger.info(
+                    "message returned",
+                    metadata: ["amqp.reply_code": "\(state.returnCode)", "reason": "\(state.returnText)"])
             }
-        case .delivery(let tag, let redelivered, let exchange, let routingKey, let consumerTag):
-            guard state.consumers[consumerTag] != nil else {
+        case .delivery:
+            var body: [UInt8] = []
+            swap(&body, &state.contentBody)
+            let consumerTag = state.consumerTagCache.value
+            guard let buffer = state.buffer(forConsumerTag: consumerTag) else {
                 // Arrived after a local cancel: hand it back to the queue.
-                if let conn { _ = amqp_basic_reject(conn, state.id, tag, 1) }
+                if let conn { _ = amqp_basic_reject(conn, state.id, state.deliveryTag, 1) }
                 return
             }
             let delivery = Delivery(
-                body: content.body, properties: content.properties, deliveryTag: tag, redelivered: redelivered,
-                exchange: exchange, routingKey: routingKey, consumerTag: consumerTag, channel: state.channel,
+                body: body, properties: state.contentProperties, deliveryTag: state.deliveryTag,
+                redelivered: state.redelivered, exchange: state.exchangeCache.value,
+                routingKey: state.routingKeyCache.value, consumerTag: consumerTag, channel: state.channel,
                 generation: state.channel.generation.load(ordering: .relaxed))
-            state.ready[consumerTag, default: []].append(delivery)
-            state.acks.delivered(tag)
+            if buffer.stage(delivery) { state.staged.append(buffer) }
+            state.acks.delivered(state.deliveryTag)
         }
     }
 }

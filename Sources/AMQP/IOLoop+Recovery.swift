@@ -67,7 +67,7 @@ extension IOLoop {
                 } catch let error as AMQPError where conn != nil {
                     // e.g. the queue no longer exists: end that consumer, keep the connection.
                     state.consumers[registration.tag] = nil
-                    registration.continuation.finish(throwing: error)
+                    registration.buffer.finish(throwing: error)
                 }
             }
         }

@@ -12,7 +12,8 @@ import Synchronization
 /// sleeps in `poll` on the socket and the pipe with a timeout short enough to send heartbeats on time.
 ///
 /// `@unchecked Sendable`: the properties under "Shared" are `let`, `LockedValue` or `Atomic`; every property under
-/// "I/O thread only" is read and written exclusively by the thread started in ``start(connected:)``.
+/// "I/O thread only" is read and written exclusively by the thread started in ``start(connected:)``, which is why
+/// those are `@exclusivity(unchecked)` (the reasoning is on ``ChannelState``).
 final class IOLoop: @unchecked Sendable {
     struct Inbox {
         var commands: [Command] = []
@@ -39,24 +40,24 @@ final class IOLoop: @unchecked Sendable {
     let tagPrefix = "warren-\(UInt32.random(in: 0...UInt32.max))"
 
     // MARK: I/O thread only
-    var conn: amqp_connection_state_t?
-    var channels: [UInt16: ChannelState] = [:]
-    var exchanges: [String: ExchangeRecord] = [:]
-    var queues: [String: QueueRecord] = [:]
-    var queueOrder: [String] = []
-    var exchangeOrder: [String] = []
-    var bindings: [BindingRecord] = []
+    @exclusivity(unchecked) var conn: amqp_connection_state_t?
+    @exclusivity(unchecked) var channels: [UInt16: ChannelState] = [:]
+    @exclusivity(unchecked) var exchanges: [String: ExchangeRecord] = [:]
+    @exclusivity(unchecked) var queues: [String: QueueRecord] = [:]
+    @exclusivity(unchecked) var queueOrder: [String] = []
+    @exclusivity(unchecked) var exchangeOrder: [String] = []
+    @exclusivity(unchecked) var bindings: [BindingRecord] = []
     let scratch = CScratch()
-    var endpointIndex = 0
-    var recoveryAttempt = 0
-    var nextRecovery: ContinuousClock.Instant?
-    var exitRequested = false
-    var closeWaiters: [CheckedContinuation<Void, Never>] = []
-    var lastDeadlineScan = ContinuousClock.now
-    var heartbeatSeconds: Int = 0
+    @exclusivity(unchecked) var endpointIndex = 0
+    @exclusivity(unchecked) var recoveryAttempt = 0
+    @exclusivity(unchecked) var nextRecovery: ContinuousClock.Instant?
+    @exclusivity(unchecked) var exitRequested = false
+    @exclusivity(unchecked) var closeWaiters: [CheckedContinuation<Void, Never>] = []
+    @exclusivity(unchecked) var lastDeadlineScan = ContinuousClock.now
+    @exclusivity(unchecked) var heartbeatSeconds: Int = 0
     /// Whether TCP_CORK is set: publishes of one batch leave in as few segments as possible.
-    var corked = false
-    var lastSubmitted = 0
+    @exclusivity(unchecked) var corked = false
+    @exclusivity(unchecked) var lastSubmitted = 0
 
     init(configuration: ConnectionConfiguration, logger: Logger) {
         self.configuration = configuration

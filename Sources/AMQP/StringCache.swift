@@ -1,21 +1,28 @@
 internal import CRabbitMQ
+import Glibc
 
-/// Remembers the last string decoded from a field, so a stream of deliveries with the same exchange, routing key
-/// or consumer tag does not allocate a new `String` each time. Used on the I/O thread only; not Sendable.
+/// Holds the last string decoded from a field, so a stream of deliveries with the same exchange, routing key or
+/// consumer tag neither allocates a new `String` nor retains one per message: ``update(_:)`` keeps ``value``
+/// unless the bytes changed. Used on the I/O thread only; not Sendable.
 struct StringCache {
     private var bytes: [UInt8] = []
-    private var value = ""
+    /// The string decoded from the bytes of the last ``update(_:)``.
+    private(set) var value = ""
 
-    mutating func string(_ field: amqp_bytes_t) -> String {
-        guard field.len > 0, let base = field.bytes else { return "" }
-        let incoming = UnsafeRawBufferPointer(start: base, count: field.len)
-        if incoming.count == bytes.count,
-            bytes.withUnsafeBytes({ $0.elementsEqual(incoming) })
-        {
-            return value
+    /// Makes ``value`` the decoding of `field` (unchanged when the bytes are the same as last time).
+    mutating func update(_ field: amqp_bytes_t) {
+        guard field.len > 0, let base = field.bytes else {
+            if !bytes.isEmpty {
+                bytes = []
+                value = ""
+            }
+            return
         }
+        if field.len == bytes.count, bytes.withUnsafeBytes({ memcmp($0.baseAddress!, base, field.len) == 0 }) {
+            return
+        }
+        let incoming = UnsafeRawBufferPointer(start: base, count: field.len)
         bytes = Array(incoming)
         value = String(decoding: incoming, as: UTF8.self)
-        return value
     }
 }

@@ -1,0 +1,47 @@
+internal import CRabbitMQ
+import Foundation
+import Glibc
+
+/// Decodes incoming message properties, reusing the last decoded value when a message carries exactly the same
+/// ones (a stream of messages from one publisher usually does): then a delivery costs one retain for its
+/// properties instead of a new object and a `String` per field. Messages with headers are always decoded afresh
+/// (comparing tables would cost what decoding does). Used on the I/O thread only (one per channel); not Sendable.
+struct PropertiesCache {
+    private var flags: amqp_flags_t = 0
+    private var last: BasicProperties?
+
+    mutating func properties(_ p: amqp_basic_properties_t) -> BasicProperties {
+        let flags = p._flags
+        if flags & amqp_flags_t(AMQP_BASIC_HEADERS_FLAG) != 0 {
+            last = nil
+            return CDecoding.properties(p)
+        }
+        if let last, flags == self.flags, Self.matches(p, last) { return last }
+        let decoded = CDecoding.properties(p)
+        self.flags = flags
+        last = decoded
+        return decoded
+    }
+
+    /// Whether `p` (whose flags equal those `value` was decoded with, headers unset) decodes to `value`.
+    private static func matches(_ p: amqp_basic_properties_t, _ value: BasicProperties) -> Bool {
+        func has(_ flag: Int32) -> Bool { p._flags & amqp_flags_t(flag) != 0 }
+        let mode = has(AMQP_BASIC_DELIVERY_MODE_FLAG) ? BasicProperties.DeliveryMode(rawValue: p.delivery_mode) : nil
+        let priority = has(AMQP_BASIC_PRIORITY_FLAG) ? p.priority : nil
+        let timestamp = has(AMQP_BASIC_TIMESTAMP_FLAG) ? TimeInterval(p.timestamp) : nil
+        return mode == value.deliveryMode && priority == value.priority
+            && timestamp == value.timestamp?.timeIntervalSince1970
+            && same(p.content_type, value.contentType) && same(p.content_encoding, value.contentEncoding)
+            && same(p.correlation_id, value.correlationID) && same(p.reply_to, value.replyTo)
+            && same(p.expiration, value.expiration) && same(p.message_id, value.messageID)
+            && same(p.type, value.type) && same(p.user_id, value.userID) && same(p.app_id, value.appID)
+    }
+
+    /// Whether the wire bytes equal the decoded string (`nil`: the field is unset, by the equal flags).
+    private static func same(_ bytes: amqp_bytes_t, _ string: String?) -> Bool {
+        guard var string else { return true }
+        return string.withUTF8 { utf8 in
+            utf8.count == bytes.len && (utf8.isEmpty || memcmp(utf8.baseAddress!, bytes.bytes, bytes.len) == 0)
+        }
+    }
+}
