@@ -85,7 +85,7 @@ static void check_reply(amqp_rpc_reply_t r, const char *what) {
 /* options                                                                  */
 
 enum { OPT_URL = 1, OPT_QUEUE, OPT_COUNT, OPT_SIZE, OPT_WINDOW, OPT_DECLARE,
-       OPT_PREFETCH, OPT_ACK_EVERY, OPT_TIMEOUT, OPT_HELP };
+       OPT_PREFETCH, OPT_ACK_EVERY, OPT_TIMEOUT, OPT_HEARTBEAT, OPT_HELP };
 
 static const struct option long_opts[] = {
     {"url", required_argument, NULL, OPT_URL},
@@ -97,15 +97,18 @@ static const struct option long_opts[] = {
     {"prefetch", required_argument, NULL, OPT_PREFETCH},
     {"ack-every", required_argument, NULL, OPT_ACK_EVERY},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
 static const char usage[] =
     "usage: rawc publish --url URL --queue Q --count N --size BYTES --window W\n"
-    "                    [--declare classic|quorum] [--timeout SEC]\n"
+    "                    [--declare classic|quorum] [--timeout SEC] [--heartbeat SEC]\n"
     "       rawc consume --url URL --queue Q --count N --prefetch P [--ack-every K]\n"
-    "                    [--timeout SEC]\n"
-    "  --timeout: fail if no frame arrives for SEC seconds while waiting (default 60)\n";
+    "                    [--timeout SEC] [--heartbeat SEC]\n"
+    "  --timeout: fail if no frame arrives for SEC seconds while waiting (default 60)\n"
+    "  --heartbeat: heartbeat to negotiate, in seconds (default 0: none); give the value the\n"
+    "               client compared with uses, so both do the same timer bookkeeping per frame\n";
 
 static uint64_t parse_u64(const char *name, const char *s, uint64_t min, uint64_t max) {
   char *end;
@@ -128,6 +131,7 @@ typedef struct {
   uint64_t prefetch;
   uint64_t ack_every;
   int timeout_s;
+  int heartbeat_s;
   unsigned seen;             /* bit per OPT_* given */
 } opts_t;
 
@@ -158,6 +162,7 @@ static void parse_args(int argc, char **argv, opts_t *o) {
       case OPT_PREFETCH: o->prefetch = parse_u64("prefetch", optarg, 0, 65535); break;
       case OPT_ACK_EVERY: o->ack_every = parse_u64("ack-every", optarg, 1, UINT64_C(1) << 30); break;
       case OPT_TIMEOUT: o->timeout_s = (int)parse_u64("timeout", optarg, 1, 86400); break;
+      case OPT_HEARTBEAT: o->heartbeat_s = (int)parse_u64("heartbeat", optarg, 0, 65535); break;
       case OPT_DECLARE:
         if (strcmp(optarg, "classic") && strcmp(optarg, "quorum"))
           die("--declare: expected classic or quorum, got '%s'", optarg);
@@ -169,7 +174,8 @@ static void parse_args(int argc, char **argv, opts_t *o) {
   }
   if (optind < ac) die("unexpected argument '%s'", av[optind]);
 
-  unsigned allowed = (1u << OPT_URL) | (1u << OPT_QUEUE) | (1u << OPT_COUNT) | (1u << OPT_TIMEOUT);
+  unsigned allowed = (1u << OPT_URL) | (1u << OPT_QUEUE) | (1u << OPT_COUNT) | (1u << OPT_TIMEOUT) |
+                     (1u << OPT_HEARTBEAT);
   unsigned required = (1u << OPT_URL) | (1u << OPT_QUEUE) | (1u << OPT_COUNT);
   if (o->publish) {
     allowed |= (1u << OPT_SIZE) | (1u << OPT_WINDOW) | (1u << OPT_DECLARE);
@@ -215,8 +221,8 @@ static amqp_connection_state_t connect_and_login(const opts_t *o) {
     die("cannot connect to %s:%d: %s%s", ci.host, ci.port, amqp_error_string2(rc),
         rc == AMQP_STATUS_SOCKET_ERROR ? " (is a broker listening there?)" : "");
 
-  /* heartbeat 0: no heartbeats (the library only services them inside calls) */
-  amqp_rpc_reply_t r = amqp_login(conn, ci.vhost, 0, AMQP_DEFAULT_FRAME_SIZE, 0,
+  /* The library services heartbeats only inside calls: enough while a run keeps it busy. */
+  amqp_rpc_reply_t r = amqp_login(conn, ci.vhost, 0, AMQP_DEFAULT_FRAME_SIZE, o->heartbeat_s,
                                   AMQP_SASL_METHOD_PLAIN, ci.user, ci.password);
   if (r.reply_type != AMQP_RESPONSE_NORMAL)
     die("login as '%s' to vhost '%s' on %s:%d failed: %s%s", ci.user, ci.vhost,

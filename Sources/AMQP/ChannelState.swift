@@ -1,4 +1,5 @@
 internal import DequeModule
+import Synchronization
 
 /// The I/O thread's private view of one channel. Not Sendable: touched only on the I/O thread.
 ///
@@ -47,6 +48,8 @@ final class ChannelState {
     @exclusivity(unchecked) var routingKeyCache = StringCache()
     @exclusivity(unchecked) var consumerTagCache = StringCache()
     @exclusivity(unchecked) var propertiesCache = PropertiesCache()
+    /// What the current run of deliveries shares; `nil` after one of the three strings above changed.
+    @exclusivity(unchecked) var deliveryContext: Delivery.Context?
     /// Set when the channel could not be reopened after a server close; operations fail with it.
     @exclusivity(unchecked) var failure: AMQPError?
 
@@ -62,6 +65,18 @@ final class ChannelState {
         guard let buffer = consumers[tag]?.buffer else { return nil }
         lastConsumer = (tag, buffer)
         return buffer
+    }
+
+    /// The shared part of the current delivery: the last one's, unless a string or the channel's generation
+    /// changed since.
+    func currentDeliveryContext() -> Delivery.Context {
+        let generation = channel.generation.load(ordering: .relaxed)
+        if let deliveryContext, deliveryContext.generation == generation { return deliveryContext }
+        let context = Delivery.Context(
+            exchange: exchangeCache.value, routingKey: routingKeyCache.value, consumerTag: consumerTagCache.value,
+            channel: channel, generation: generation)
+        deliveryContext = context
+        return context
     }
 
     /// Starts assembling a message (the caller sets the method's own fields).

@@ -7,7 +7,18 @@ import Synchronization
 extension IOLoop {
     /// Runs one command on the I/O thread.
     func execute(_ command: Command) {
+        // One switch binds each payload once; the two per-message commands are handled here in full.
         switch command {
+        case .publish(let channel, let publishing):
+            guard conn != nil else {
+                publishing.confirmation.settle(.failure(AMQPError.connectionLost(reason: "not connected (recovering)")))
+                return
+            }
+            publish(publishing, on: channel)
+            return
+        case .settle(let channel, let generation, let tag, let settlement):
+            if conn != nil { settle(tag, settlement, on: channel, generation: generation) }
+            return
         case .job(let job, let executor):
             job.runSynchronously(on: executor.asUnownedTaskExecutor())
             return
@@ -27,11 +38,11 @@ extension IOLoop {
         default:
             break
         }
-        guard let conn else {
+        guard conn != nil else {
             reject(command, with: .connectionLost(reason: "not connected (recovering)"))
             return
         }
-        if case .publish = command {} else if case .settle = command {} else { uncork() }
+        uncork()
         // Keep acks ahead of anything else the application asked for later on the same channel.
         switch command {
         case .rpc(let channel, _, _), .consume(let channel, _, _):
@@ -58,37 +69,6 @@ extension IOLoop {
             } catch {
                 done.resume(throwing: error)
             }
-        case .publish(let channel, let publishing):
-            guard let state = usableChannel(channel, failing: { publishing.confirmation.settle(.failure($0)) })
-            else { return }
-            if blocked.load(ordering: .relaxed) || !state.held.isEmpty || !state.hasRoom {
-                state.held.append(publishing)
-            } else {
-                send(publishing, on: state)
-            }
-        case .settle(let channel, let generation, let tag, let settlement):
-            guard let state = channels[channel.id], state.failure == nil,
-                channel.generation.load(ordering: .relaxed) == generation
-            else {
-                logger.debug("dropping stale acknowledgement", metadata: ["amqp.delivery_tag": "\(tag)"])
-                return
-            }
-            switch settlement {
-            case .ack(false):
-                state.acks.ack(tag)
-            case .ack(true):
-                flushAcks(state)
-                send(amqp_basic_ack(conn, state.id, tag, 1))
-                state.acks.settledThrough(tag)
-            case .nack(let multiple, let requeue):
-                flushAcks(state)
-                send(amqp_basic_nack(conn, state.id, tag, multiple ? 1 : 0, requeue ? 1 : 0))
-                if multiple { state.acks.settledThrough(tag) } else { state.acks.settledIndividually(tag) }
-            case .reject(let requeue):
-                flushAcks(state)
-                send(amqp_basic_reject(conn, state.id, tag, requeue ? 1 : 0))
-                state.acks.settledIndividually(tag)
-            }
         case .consume(let channel, let registration, let done):
             guard let state = usableChannel(channel, failing: { done.resume(throwing: $0) }) else { return }
             do {
@@ -98,8 +78,43 @@ extension IOLoop {
             } catch {
                 done.resume(throwing: error)
             }
-        case .close, .cancelConsumer, .closeChannel, .job:
+        case .close, .cancelConsumer, .closeChannel, .job, .publish, .settle:
             break
+        }
+    }
+
+    private func publish(_ publishing: Publishing, on channel: Channel) {
+        guard let state = usableChannel(channel, failing: { publishing.confirmation.settle(.failure($0)) })
+        else { return }
+        if blocked.load(ordering: .relaxed) || !state.held.isEmpty || !state.hasRoom {
+            state.held.append(publishing)
+        } else {
+            send(publishing, on: state)
+        }
+    }
+
+    private func settle(_ tag: UInt64, _ settlement: Settlement, on channel: Channel, generation: UInt64) {
+        guard let conn, let state = channels[channel.id], state.failure == nil,
+            channel.generation.load(ordering: .relaxed) == generation
+        else {
+            logger.debug("dropping stale acknowledgement", metadata: ["amqp.delivery_tag": "\(tag)"])
+            return
+        }
+        switch settlement {
+        case .ack(false):
+            state.acks.ack(tag)
+        case .ack(true):
+            flushAcks(state)
+            send(amqp_basic_ack(conn, state.id, tag, 1))
+            state.acks.settledThrough(tag)
+        case .nack(let multiple, let requeue):
+            flushAcks(state)
+            send(amqp_basic_nack(conn, state.id, tag, multiple ? 1 : 0, requeue ? 1 : 0))
+            if multiple { state.acks.settledThrough(tag) } else { state.acks.settledIndividually(tag) }
+        case .reject(let requeue):
+            flushAcks(state)
+            send(amqp_basic_reject(conn, state.id, tag, requeue ? 1 : 0))
+            state.acks.settledIndividually(tag)
         }
     }
 

@@ -91,9 +91,10 @@ extension IOLoop {
             state.beginContent(.delivery)
             state.deliveryTag = deliver.delivery_tag
             state.redelivered = deliver.redelivered != 0
-            state.exchangeCache.update(deliver.exchange)
-            state.routingKeyCache.update(deliver.routing_key)
-            state.consumerTagCache.update(deliver.consumer_tag)
+            let exchangeChanged = state.exchangeCache.update(deliver.exchange)
+            let routingKeyChanged = state.routingKeyCache.update(deliver.routing_key)
+            let consumerChanged = state.consumerTagCache.update(deliver.consumer_tag)
+            if exchangeChanged || routingKeyChanged || consumerChanged { state.deliveryContext = nil }
         case MethodID.basicReturn:
             guard let state = channels[id], let decoded else { return }
             let returned = decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
@@ -184,9 +185,7 @@ extension IOLoop {
             }
             let delivery = Delivery(
                 body: body, properties: state.contentProperties, deliveryTag: state.deliveryTag,
-                redelivered: state.redelivered, exchange: state.exchangeCache.value,
-                routingKey: state.routingKeyCache.value, consumerTag: consumerTag, channel: state.channel,
-                generation: state.channel.generation.load(ordering: .relaxed))
+                redelivered: state.redelivered, context: state.currentDeliveryContext())
             if buffer.stage(delivery) { state.staged.append(buffer) }
             state.acks.delivered(state.deliveryTag)
         }

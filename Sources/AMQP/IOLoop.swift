@@ -147,8 +147,11 @@ final class IOLoop: @unchecked Sendable {
         }
         while !exitRequested {
             lastTick.store(Self.monotonicNanoseconds(), ordering: .relaxed)
-            let commands = takeCommands()
-            for command in commands { execute(command) }
+            // Moved out one by one (reversed, then popped): iterating would copy each command, a retain and a
+            // release per payload field.
+            var commands = takeCommands()
+            commands.reverse()
+            while let command = commands.popLast() { execute(command) }
             flushAllAcks()
             uncork()
             if exitRequested { break }
@@ -201,8 +204,10 @@ final class IOLoop: @unchecked Sendable {
             poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), conn == nil ? 1 : 2, timeout)
         }
         if ready > 0 && fds.0.revents != 0 {
+            // One read empties the pipe unless it filled the buffer (a second read would only return EAGAIN).
             var drain: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-            while read(wakeFD, &drain, MemoryLayout.size(ofValue: drain)) > 0 {}
+            let size = MemoryLayout.size(ofValue: drain)
+            while read(wakeFD, &drain, size) == size {}
         }
     }
 

@@ -9,20 +9,22 @@ struct StringCache {
     /// The string decoded from the bytes of the last ``update(_:)``.
     private(set) var value = ""
 
-    /// Makes ``value`` the decoding of `field` (unchanged when the bytes are the same as last time).
-    mutating func update(_ field: amqp_bytes_t) {
+    /// Makes ``value`` the decoding of `field`; returns whether it changed (it does not when the bytes are the
+    /// same as last time).
+    @discardableResult
+    mutating func update(_ field: amqp_bytes_t) -> Bool {
         guard field.len > 0, let base = field.bytes else {
-            if !bytes.isEmpty {
-                bytes = []
-                value = ""
-            }
-            return
+            if bytes.isEmpty { return false }
+            bytes = []
+            value = ""
+            return true
         }
         if field.len == bytes.count, bytes.withUnsafeBytes({ memcmp($0.baseAddress!, base, field.len) == 0 }) {
-            return
+            return false
         }
         let incoming = UnsafeRawBufferPointer(start: base, count: field.len)
         bytes = Array(incoming)
         value = String(decoding: incoming, as: UTF8.self)
+        return true
     }
 }

@@ -194,6 +194,13 @@ struct LibraryBenchmark: Sendable {
         return Sample(messagesPerSecond: Double(count) / wall, cpuMicrosPerMessage: cpu * 1e6 / Double(count))
     }
 
+    /// The heartbeat Warren's connections negotiate, in whole seconds; the raw C loop negotiates the same, so
+    /// both do the same timer bookkeeping per frame.
+    private var heartbeatSeconds: Int {
+        let heartbeat = configuration.endpoints.first?.heartbeat ?? configuration.heartbeat
+        return Int(heartbeat.components.seconds)
+    }
+
     /// Runs a child-process client (the raw C loop or a Python peer) and reads its one JSON line.
     private func runPeer(_ client: BenchClient, _ scenario: Scenario, queue: String) throws -> Sample {
         var arguments: [String]
@@ -206,7 +213,7 @@ struct LibraryBenchmark: Sendable {
         arguments += ["--url", url, "--count", "\(count)"]
         let output =
             client == .rawc
-            ? try runProcess(rawcPath, arguments)
+            ? try runProcess(rawcPath, arguments + ["--heartbeat", "\(heartbeatSeconds)"])
             : try runProcess(python, [peerScript, "--client", client.rawValue] + arguments)
         guard let line = output.split(separator: "\n").last,
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
