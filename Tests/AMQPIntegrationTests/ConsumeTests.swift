@@ -80,6 +80,30 @@ struct ConsumeTests {
         await connection.close()
     }
 
+    @Test func cancellingTheIteratingTaskEndsTheIterationAndCancelsTheConsumer() async throws {
+        let (connection, channel, queue) = try await prepared("taskcancel", count: 0)
+        let admin = try await connection.openChannel()
+        let reader = Task {
+            var received = 0
+            for try await delivery in try await channel.consume(queue: queue) {
+                try delivery.ack()
+                received += 1
+            }
+            return received
+        }
+        #expect(await eventually { (try? await admin.declareQueue(queue, passive: true).consumerCount) == 1 })
+        try await channel.publish(Array("one".utf8), routingKey: queue)
+        #expect(await eventually { (try? await admin.declareQueue(queue, passive: true).messageCount) == 0 })
+        reader.cancel()
+        #expect(try await reader.value == 1, "the iteration ends normally, after the one delivery")
+        #expect(await eventually { (try? await admin.declareQueue(queue, passive: true).consumerCount) == 0 })
+        try await channel.publish(Array("two".utf8), routingKey: queue)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await admin.declareQueue(queue, passive: true).messageCount == 1, "nobody consumes it now")
+        try await admin.deleteQueue(queue)
+        await connection.close()
+    }
+
     @Test func deletingTheQueueCancelsTheConsumerWithAnError() async throws {
         let (connection, channel, queue) = try await prepared("cancelnotify", count: 0)
         let consumer = try await channel.consume(queue: queue)
