@@ -5,7 +5,9 @@
 /// connection recovery the consumer is registered again and the sequence simply continues; deliveries received
 /// before the loss can no longer be acked (they are redelivered). The sequence ends with an error when the broker
 /// cancels the consumer or closes its channel, and ends normally after ``cancel()`` or when the connection is
-/// closed. Ending the iteration (or dropping the consumer) cancels it on the broker.
+/// closed. Cancelling the iterating task ends the iteration normally (`nil`); that, or dropping the consumer and
+/// its iterators, cancels it on the broker; deliveries it had not yet handed out stay unacknowledged until the
+/// channel closes, then the broker redelivers them.
 public struct Consumer: AsyncSequence, Sendable {
     /// Each element is one delivery.
     public typealias Element = Delivery
