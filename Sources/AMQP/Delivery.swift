@@ -68,17 +68,6 @@ public struct Delivery: Sendable {
             body: body, properties: properties, deliveryTag: deliveryTag, redelivered: redelivered, context: context)
     }
 
-    init(
-        body: [UInt8], properties: BasicProperties, deliveryTag: UInt64, redelivered: Bool, exchange: String,
-        routingKey: String, consumerTag: String, channel: Channel, generation: UInt64
-    ) {
-        self.init(
-            body: body, properties: properties, deliveryTag: deliveryTag, redelivered: redelivered,
-            context: Context(
-                exchange: exchange, routingKey: routingKey, consumerTag: consumerTag, channel: channel,
-                generation: generation))
-    }
-
     /// The quorum queue's delivery count (`x-delivery-count` header), if present.
     public var deliveryCount: Int? {
         properties.headers?["x-delivery-count"]?.intValue

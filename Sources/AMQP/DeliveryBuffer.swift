@@ -104,19 +104,14 @@ final class DeliveryBuffer: @unchecked Sendable {
     func finish(throwing error: (any Error)? = nil) {
         let waiter = state.withLock { state -> UnsafeContinuation<[Delivery]?, any Error>? in
             guard state.end == nil, !state.terminated else { return nil }
-            state.end = error.map { .failed($0) } ?? .normal
             state.onTermination = nil
-            defer { state.waiter = nil }
-            return state.waiter
+            // A waiting reader has taken everything pending: it gets the end directly, so the error is not kept.
+            let waiter = state.waiter
+            state.waiter = nil
+            state.end = waiter == nil ? error.map { .failed($0) } ?? .normal : .normal
+            return waiter
         }
-        guard let waiter else { return }
-        // A waiting reader had taken everything pending: end it now.
-        if let error {
-            state.withLock { $0.end = .normal }
-            waiter.resume(throwing: error)
-        } else {
-            waiter.resume(returning: nil)
-        }
+        if let error { waiter?.resume(throwing: error) } else { waiter?.resume(returning: nil) }
     }
 
     // MARK: Reader

@@ -11,7 +11,6 @@ struct StringCache {
 
     /// Makes ``value`` the decoding of `field`; returns whether it changed (it does not when the bytes are the
     /// same as last time).
-    @discardableResult
     mutating func update(_ field: amqp_bytes_t) -> Bool {
         guard field.len > 0, let base = field.bytes else {
             if bytes.isEmpty { return false }

@@ -5,18 +5,19 @@ import Testing
 
 @Suite("The delivery buffer between the I/O thread and a consumer's task")
 struct DeliveryBufferTests {
-    let channel: Channel
+    let context: Delivery.Context
 
     init() throws {
         let loop = IOLoop(
             configuration: try ConnectionConfiguration(url: "amqp://127.0.0.1:1"), logger: Logger(label: "test"))
-        channel = Channel(id: 1, confirmMode: false, maxInFlight: 1, loop: loop)
+        let channel = Channel(id: 1, confirmMode: false, maxInFlight: 1, loop: loop)
+        context = Delivery.Context(exchange: "", routingKey: "q", consumerTag: "c", channel: channel, generation: 0)
     }
 
     func delivery(_ tag: UInt64) -> Delivery {
         Delivery(
             body: [UInt8(truncatingIfNeeded: tag)], properties: .persistent, deliveryTag: tag, redelivered: false,
-            exchange: "", routingKey: "q", consumerTag: "c", channel: channel, generation: 0)
+            context: context)
     }
 
     /// Stages `tags` as one read pass and hands them over; returns what the buffer refused.
