@@ -47,7 +47,7 @@ struct AckCoalescer {
     mutating func settledThrough(_ tag: UInt64) {
         while let first = outstanding.first, first <= tag {
             outstanding.removeFirst()
-            settledOutOfOrder.remove(first)
+            if !settledOutOfOrder.isEmpty { settledOutOfOrder.remove(first) }
         }
     }
 
@@ -87,7 +87,7 @@ struct AckCoalescer {
     }
 
     private mutating func skipSettledAtFront() {
-        while let first = outstanding.first, settledOutOfOrder.remove(first) != nil {
+        while !settledOutOfOrder.isEmpty, let first = outstanding.first, settledOutOfOrder.remove(first) != nil {
             outstanding.removeFirst()
         }
     }

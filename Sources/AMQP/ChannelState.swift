@@ -1,3 +1,4 @@
+internal import CRabbitMQ
 internal import DequeModule
 import Synchronization
 
@@ -25,11 +26,11 @@ final class ChannelState {
     /// Publishes waiting for room in the confirm window or for the connection to be unblocked.
     @exclusivity(unchecked) var held: Deque<Publishing> = []
     @exclusivity(unchecked) var consumers: [String: ConsumerRegistration] = [:] {
-        didSet { lastConsumer = nil }
+        didSet { currentBuffer = nil }
     }
-    /// The consumer the last delivery went to, found by the identity of its tag string (the tag cache returns the
-    /// same `String` for repeated tags), so a stream of deliveries does not hash the tag each time.
-    @exclusivity(unchecked) private var lastConsumer: (tag: String, buffer: DeliveryBuffer)?
+    /// The buffer of the consumer named by ``consumerTagCache``, once looked up: a stream of deliveries to one
+    /// consumer neither hashes nor compares its tag. Cleared when the tag or the set of consumers changes.
+    @exclusivity(unchecked) private var currentBuffer: DeliveryBuffer?
     /// The message being assembled from its method, header and body frames, stored as separate fields so that
     /// no frame copies a struct (or an enum with string payloads) in and out.
     @exclusivity(unchecked) var contentKind = ContentKind.none
@@ -59,12 +60,21 @@ final class ChannelState {
 
     var id: UInt16 { channel.id }
 
-    /// The buffer of the consumer with this tag, if it is registered.
-    func buffer(forConsumerTag tag: String) -> DeliveryBuffer? {
-        if let lastConsumer, lastConsumer.tag == tag { return lastConsumer.buffer }
-        guard let buffer = consumers[tag]?.buffer else { return nil }
-        lastConsumer = (tag, buffer)
-        return buffer
+    /// The buffer of the consumer the current delivery is for (named by ``consumerTagCache``), if it is
+    /// registered.
+    func currentConsumerBuffer() -> DeliveryBuffer? {
+        if let currentBuffer { return currentBuffer }
+        currentBuffer = consumers[consumerTagCache.value]?.buffer
+        return currentBuffer
+    }
+
+    /// Takes the current delivery's exchange, routing key and consumer tag from a `basic.deliver`.
+    func updateDeliveryStrings(exchange: amqp_bytes_t, routingKey: amqp_bytes_t, consumerTag: amqp_bytes_t) {
+        let exchangeChanged = exchangeCache.update(exchange)
+        let routingKeyChanged = routingKeyCache.update(routingKey)
+        let consumerChanged = consumerTagCache.update(consumerTag)
+        if consumerChanged { currentBuffer = nil }
+        if exchangeChanged || routingKeyChanged || consumerChanged { deliveryContext = nil }
     }
 
     /// The shared part of the current delivery: the last one's, unless a string or the channel's generation

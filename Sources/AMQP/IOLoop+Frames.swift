@@ -47,7 +47,7 @@ extension IOLoop {
         case AMQP_FRAME_METHOD:
             handleMethod(frame.payload.method, channel: frame.channel)
         case AMQP_FRAME_HEADER:
-            guard let state = channels[frame.channel], state.contentKind != .none, !state.contentHeaderSeen else {
+            guard let state = channelState(frame.channel), state.contentKind != .none, !state.contentHeaderSeen else {
                 return
             }
             state.contentHeaderSeen = true
@@ -58,7 +58,7 @@ extension IOLoop {
             }
             if state.contentBodySize == 0 { completeContent(on: state) }
         case AMQP_FRAME_BODY:
-            guard let state = channels[frame.channel], state.contentKind != .none, state.contentHeaderSeen else {
+            guard let state = channelState(frame.channel), state.contentKind != .none, state.contentHeaderSeen else {
                 return
             }
             let fragment = frame.payload.body_fragment
@@ -86,23 +86,21 @@ extension IOLoop {
         let decoded = method.decoded
         switch method.id {
         case MethodID.basicDeliver:
-            guard let state = channels[id], let decoded else { return }
+            guard let state = channelState(id), let decoded else { return }
             let deliver = decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
             state.beginContent(.delivery)
             state.deliveryTag = deliver.delivery_tag
             state.redelivered = deliver.redelivered != 0
-            let exchangeChanged = state.exchangeCache.update(deliver.exchange)
-            let routingKeyChanged = state.routingKeyCache.update(deliver.routing_key)
-            let consumerChanged = state.consumerTagCache.update(deliver.consumer_tag)
-            if exchangeChanged || routingKeyChanged || consumerChanged { state.deliveryContext = nil }
+            state.updateDeliveryStrings(
+                exchange: deliver.exchange, routingKey: deliver.routing_key, consumerTag: deliver.consumer_tag)
         case MethodID.basicReturn:
-            guard let state = channels[id], let decoded else { return }
+            guard let state = channelState(id), let decoded else { return }
             let returned = decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
             state.beginContent(.returned)
             state.returnCode = returned.reply_code
             state.returnText = CDecoding.string(returned.reply_text)
         case MethodID.basicAck:
-            guard let state = channels[id], let decoded else { return }
+            guard let state = channelState(id), let decoded else { return }
             let ack = decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
             for (confirmation, outcome) in state.tracker.ack(ack.delivery_tag, multiple: ack.multiple != 0) {
                 switch outcome {
@@ -113,13 +111,13 @@ extension IOLoop {
                 }
             }
         case MethodID.basicNack:
-            guard let state = channels[id], let decoded else { return }
+            guard let state = channelState(id), let decoded else { return }
             let nack = decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
             for (confirmation, _) in state.tracker.nack(nack.delivery_tag, multiple: nack.multiple != 0) {
                 confirmation.settle(.failure(AMQPError.publishNacked))
             }
         case MethodID.basicCancel:
-            guard let state = channels[id], let decoded else { return }
+            guard let state = channelState(id), let decoded else { return }
             let cancel = decoded.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee
             let tag = CDecoding.string(cancel.consumer_tag)
             if let registration = state.consumers.removeValue(forKey: tag) {
@@ -130,7 +128,7 @@ extension IOLoop {
             guard let decoded else { return }
             let close = decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
             let error = AMQPError.channelClosed(code: close.reply_code, text: CDecoding.string(close.reply_text))
-            serverClosedChannel(id, state: channels[id], error: error)
+            serverClosedChannel(id, state: channelState(id), error: error)
         case MethodID.connectionClose:
             guard let decoded else { return }
             let close = decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
@@ -177,8 +175,7 @@ extension IOLoop {
         case .delivery:
             var body: [UInt8] = []
             swap(&body, &state.contentBody)
-            let consumerTag = state.consumerTagCache.value
-            guard let buffer = state.buffer(forConsumerTag: consumerTag) else {
+            guard let buffer = state.currentConsumerBuffer() else {
                 // Arrived after a local cancel: hand it back to the queue.
                 if let conn { _ = amqp_basic_reject(conn, state.id, state.deliveryTag, 1) }
                 return

@@ -41,7 +41,11 @@ final class IOLoop: @unchecked Sendable {
 
     // MARK: I/O thread only
     @exclusivity(unchecked) var conn: amqp_connection_state_t?
-    @exclusivity(unchecked) var channels: [UInt16: ChannelState] = [:]
+    @exclusivity(unchecked) var channels: [UInt16: ChannelState] = [:] {
+        didSet { lastChannel = nil }
+    }
+    /// The channel the last frame was for: consecutive frames of a stream of deliveries are found without hashing.
+    @exclusivity(unchecked) private var lastChannel: ChannelState?
     @exclusivity(unchecked) var exchanges: [String: ExchangeRecord] = [:]
     @exclusivity(unchecked) var queues: [String: QueueRecord] = [:]
     @exclusivity(unchecked) var queueOrder: [String] = []
@@ -85,6 +89,14 @@ final class IOLoop: @unchecked Sendable {
         }
         thread.name = "amqp-io"
         thread.start()
+    }
+
+    /// The state of channel `id`, if it is open (the I/O thread's per-frame lookup).
+    func channelState(_ id: UInt16) -> ChannelState? {
+        if let lastChannel, lastChannel.id == id { return lastChannel }
+        let state = channels[id]
+        lastChannel = state
+        return state
     }
 
     // MARK: - Inbox

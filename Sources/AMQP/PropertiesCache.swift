@@ -23,18 +23,29 @@ struct PropertiesCache {
         return decoded
     }
 
-    /// Whether `p` (whose flags equal those `value` was decoded with, headers unset) decodes to `value`.
+    /// Whether `p` (whose flags equal those `value` was decoded with, headers unset) decodes to `value`. A field
+    /// whose flag is unset is unset in `value` too (same flags), so only the fields present are compared: the
+    /// usual stream of persistent messages without other properties compares one byte.
     private static func matches(_ p: amqp_basic_properties_t, _ value: BasicProperties) -> Bool {
         func has(_ flag: Int32) -> Bool { p._flags & amqp_flags_t(flag) != 0 }
-        let mode = has(AMQP_BASIC_DELIVERY_MODE_FLAG) ? BasicProperties.DeliveryMode(rawValue: p.delivery_mode) : nil
-        let priority = has(AMQP_BASIC_PRIORITY_FLAG) ? p.priority : nil
-        let timestamp = has(AMQP_BASIC_TIMESTAMP_FLAG) ? TimeInterval(p.timestamp) : nil
-        return mode == value.deliveryMode && priority == value.priority
-            && timestamp == value.timestamp?.timeIntervalSince1970
-            && same(p.content_type, value.contentType) && same(p.content_encoding, value.contentEncoding)
-            && same(p.correlation_id, value.correlationID) && same(p.reply_to, value.replyTo)
-            && same(p.expiration, value.expiration) && same(p.message_id, value.messageID)
-            && same(p.type, value.type) && same(p.user_id, value.userID) && same(p.app_id, value.appID)
+        if has(AMQP_BASIC_DELIVERY_MODE_FLAG),
+            BasicProperties.DeliveryMode(rawValue: p.delivery_mode) != value.deliveryMode
+        {
+            return false
+        }
+        if has(AMQP_BASIC_PRIORITY_FLAG), p.priority != value.priority { return false }
+        if has(AMQP_BASIC_TIMESTAMP_FLAG), TimeInterval(p.timestamp) != value.timestamp?.timeIntervalSince1970 {
+            return false
+        }
+        return (!has(AMQP_BASIC_CONTENT_TYPE_FLAG) || same(p.content_type, value.contentType))
+            && (!has(AMQP_BASIC_CONTENT_ENCODING_FLAG) || same(p.content_encoding, value.contentEncoding))
+            && (!has(AMQP_BASIC_CORRELATION_ID_FLAG) || same(p.correlation_id, value.correlationID))
+            && (!has(AMQP_BASIC_REPLY_TO_FLAG) || same(p.reply_to, value.replyTo))
+            && (!has(AMQP_BASIC_EXPIRATION_FLAG) || same(p.expiration, value.expiration))
+            && (!has(AMQP_BASIC_MESSAGE_ID_FLAG) || same(p.message_id, value.messageID))
+            && (!has(AMQP_BASIC_TYPE_FLAG) || same(p.type, value.type))
+            && (!has(AMQP_BASIC_USER_ID_FLAG) || same(p.user_id, value.userID))
+            && (!has(AMQP_BASIC_APP_ID_FLAG) || same(p.app_id, value.appID))
     }
 
     /// Whether the wire bytes equal the decoded string (`nil`: the field is unset, by the equal flags).

@@ -34,6 +34,41 @@ struct ConsumeTests {
         await connection.close()
     }
 
+    /// Two consumers on one channel get interleaved deliveries: each must reach its own consumer with its own
+    /// properties (the I/O thread caches the current consumer and the last decoded properties per channel).
+    @Test(.timeLimit(.minutes(1))) func twoConsumersOnOneChannelEachGetTheirOwnMessages() async throws {
+        let (connection, channel, queueA) = try await prepared("two-a", count: 0)
+        let queueB = TestBroker.unique("two-b")
+        try await channel.declareQueue(queueB, autoDelete: false)
+        let count = 30
+        for i in 0..<count {
+            try await channel.publish(
+                Array("a-\(i)".utf8), routingKey: queueA, properties: BasicProperties(contentType: "text/a"))
+            try await channel.publish(
+                Array("b-\(i)".utf8), routingKey: queueB, properties: BasicProperties(contentType: "text/b"))
+        }
+        let consumerA = try await channel.consume(queue: queueA, prefetch: 4)
+        let consumerB = try await channel.consume(queue: queueB)
+        var iteratorA = consumerA.makeAsyncIterator()
+        var iteratorB = consumerB.makeAsyncIterator()
+        for i in 0..<count {
+            let a = try #require(try await iteratorA.next())
+            let b = try #require(try await iteratorB.next())
+            #expect(String(decoding: a.body, as: UTF8.self) == "a-\(i)")
+            #expect(String(decoding: b.body, as: UTF8.self) == "b-\(i)")
+            #expect(a.consumerTag == consumerA.tag && b.consumerTag == consumerB.tag)
+            #expect(a.routingKey == queueA && b.routingKey == queueB)
+            #expect(a.properties.contentType == "text/a" && b.properties.contentType == "text/b")
+            try a.ack()
+            try b.ack()
+        }
+        try await consumerA.cancel()
+        try await consumerB.cancel()
+        try await channel.deleteQueue(queueA)
+        try await channel.deleteQueue(queueB)
+        await connection.close()
+    }
+
     @Test func nackWithRequeueRedeliversWithTheFlagSet() async throws {
         let (connection, channel, queue) = try await prepared("requeue", count: 1)
         let consumer = try await channel.consume(queue: queue, prefetch: 1)
