@@ -11,8 +11,9 @@ struct LibraryBenchCommand: AsyncParsableCommand {
         abstract: "Publish-with-confirms and consume-with-acks: Warren's AMQP vs raw C, pika, aio-pika, interleaved.",
         discussion: """
             Every scenario runs each client in turn (order alternating per round) against the same broker and \
-            reports medians over the rounds: msgs/s, client CPU µs per message, the broker's CPU (cores) and \
-            Warren's ratios to each peer. Build the raw C loop first (make rawc); for pika and aio-pika, \
+            reports medians over the rounds: msgs/s, client CPU µs per message and the broker's CPU (cores). \
+            Warren's ratio to each peer is taken per round (the two runs of a round are back to back) and the \
+            median of those is printed with their range. Build the raw C loop first (make rawc); for pika and aio-pika, \
             scripts/bench makes a virtualenv from Benchmarks/python/requirements.txt. Use a release build of warren.
             """)
 

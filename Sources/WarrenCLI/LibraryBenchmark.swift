@@ -22,48 +22,6 @@ struct LibraryBenchmark: Sendable {
         }
     }
 
-    /// One client's run of one scenario.
-    struct Sample: Sendable {
-        var messagesPerSecond: Double
-        var cpuMicrosPerMessage: Double
-        var brokerCores: Double?
-    }
-
-    /// Medians over rounds, per client.
-    struct Result: Sendable {
-        var scenario: String
-        var samples: [BenchClient: Sample]
-
-        /// `numerator`'s throughput over `denominator`'s, if both ran.
-        func throughputRatio(_ numerator: BenchClient, _ denominator: BenchClient) -> Double? {
-            guard let a = samples[numerator], let b = samples[denominator] else { return nil }
-            return a.messagesPerSecond / b.messagesPerSecond
-        }
-
-        /// `numerator`'s client CPU per message over `denominator`'s, if both ran.
-        func cpuRatio(_ numerator: BenchClient, _ denominator: BenchClient) -> Double? {
-            guard let a = samples[numerator], let b = samples[denominator] else { return nil }
-            return a.cpuMicrosPerMessage / b.cpuMicrosPerMessage
-        }
-
-        var json: [String: Any] {
-            var object: [String: Any] = ["scenario": scenario]
-            for (client, sample) in samples {
-                object[client.rawValue] = [
-                    "msgsPerSec": sample.messagesPerSecond, "cpuMicrosPerMsg": sample.cpuMicrosPerMessage,
-                    "brokerCores": sample.brokerCores ?? -1,
-                ]
-            }
-            var ratios: [String: Double] = [:]
-            for peer in BenchClient.allCases where peer != .warren {
-                if let value = throughputRatio(.warren, peer) { ratios["throughput warren/\(peer.rawValue)"] = value }
-                if let value = cpuRatio(.warren, peer) { ratios["cpu warren/\(peer.rawValue)"] = value }
-            }
-            object["ratios"] = ratios
-            return object
-        }
-    }
-
     var configuration: ConnectionConfiguration
     var url: String
     var rawcPath: String
@@ -107,7 +65,7 @@ struct LibraryBenchmark: Sendable {
             }
         }
         return scenarios.map { scenario in
-            Result(scenario: scenario.name, samples: (samples[scenario.name] ?? [:]).mapValues(median))
+            Result(scenario: scenario.name, rounds: samples[scenario.name] ?? [:])
         }
     }
 
@@ -239,49 +197,6 @@ struct LibraryBenchmark: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    private func median(_ samples: [Sample]) -> Sample {
-        func mid(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            guard !sorted.isEmpty else { return .nan }
-            return sorted.count % 2 == 1
-                ? sorted[sorted.count / 2]
-                : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
-        let broker = samples.compactMap(\.brokerCores)
-        return Sample(
-            messagesPerSecond: mid(samples.map(\.messagesPerSecond)),
-            cpuMicrosPerMessage: mid(samples.map(\.cpuMicrosPerMessage)),
-            brokerCores: broker.isEmpty ? nil : mid(broker))
-    }
-
-    /// The results as a text table: rate and CPU per client, then Warren's ratios against each peer.
-    static func table(_ results: [Result], clients: [BenchClient]) -> String {
-        let peers = clients.filter { $0 != .warren }
-        var header = "scenario".padding(toLength: 42, withPad: " ", startingAt: 0)
-        for client in clients { header += " | " + "\(client.rawValue) msg/s, µs/msg".leftPadded(to: 24) }
-        for peer in peers { header += " | " + "W/\(peer.rawValue) thr, cpu".leftPadded(to: 20) }
-        header += " | broker cores (W)"
-        var lines = [header, String(repeating: "-", count: header.count)]
-        for r in results {
-            var line = r.scenario.padding(toLength: 42, withPad: " ", startingAt: 0)
-            for client in clients {
-                let cell = r.samples[client].map {
-                    String(format: "%.0f, %.2f", $0.messagesPerSecond, $0.cpuMicrosPerMessage)
-                }
-                line += " | " + (cell ?? "-").leftPadded(to: 24)
-            }
-            for peer in peers {
-                let cell = r.throughputRatio(.warren, peer).map { thr in
-                    String(format: "%.2f, %.2f", thr, r.cpuRatio(.warren, peer) ?? .nan)
-                }
-                line += " | " + (cell ?? "-").leftPadded(to: 20)
-            }
-            line += " | " + (r.samples[.warren]?.brokerCores.map { String(format: "%.2f", $0) } ?? "-")
-            lines.append(line)
-        }
-        return lines.joined(separator: "\n")
-    }
-
     private func log(_ message: String) {
         FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
     }
@@ -305,12 +220,5 @@ struct LibraryBenchmark: Sendable {
 
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-}
-
-extension String {
-    /// Right-aligned in `width` columns.
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }
