@@ -31,16 +31,6 @@ extension LibraryBenchmark {
             paired(numerator, denominator) { $0.cpuMicrosPerMessage / $1.cpuMicrosPerMessage }
         }
 
-        /// The median of the per-round throughput ratios, if both clients ran.
-        func throughputRatio(_ numerator: BenchClient, _ denominator: BenchClient) -> Double? {
-            Self.mid(throughputRatios(numerator, denominator))
-        }
-
-        /// The median of the per-round CPU ratios, if both clients ran.
-        func cpuRatio(_ numerator: BenchClient, _ denominator: BenchClient) -> Double? {
-            Self.mid(cpuRatios(numerator, denominator))
-        }
-
         var json: [String: Any] {
             var object: [String: Any] = ["scenario": scenario]
             for (client, sample) in samples {
@@ -55,15 +45,12 @@ extension LibraryBenchmark {
             var ratios: [String: Double] = [:]
             var ranges: [String: [Double]] = [:]
             for peer in BenchClient.allCases where peer != .warren {
-                let throughput = throughputRatios(.warren, peer)
-                let cpu = cpuRatios(.warren, peer)
-                if let value = Self.mid(throughput) {
-                    ratios["throughput warren/\(peer.rawValue)"] = value
-                    ranges["throughput warren/\(peer.rawValue)"] = [throughput.min()!, throughput.max()!]
-                }
-                if let value = Self.mid(cpu) {
-                    ratios["cpu warren/\(peer.rawValue)"] = value
-                    ranges["cpu warren/\(peer.rawValue)"] = [cpu.min()!, cpu.max()!]
+                for (name, values) in [
+                    ("throughput", throughputRatios(.warren, peer)), ("cpu", cpuRatios(.warren, peer)),
+                ] {
+                    guard let spread = Spread(values) else { continue }
+                    ratios["\(name) warren/\(peer.rawValue)"] = spread.median
+                    ranges["\(name) warren/\(peer.rawValue)"] = [spread.min, spread.max]
                 }
             }
             object["ratios"] = ratios
@@ -126,13 +113,24 @@ extension LibraryBenchmark {
     }
 
     private static func ratioCell(_ r: Result, _ peer: BenchClient, ranged: Bool) -> String {
-        let throughput = r.throughputRatios(.warren, peer)
-        let cpu = r.cpuRatios(.warren, peer)
-        guard let thr = Result.mid(throughput), let cpuMid = Result.mid(cpu) else { return "-" }
-        guard ranged else { return String(format: "%.2f, %.2f", thr, cpuMid) }
+        guard let thr = Spread(r.throughputRatios(.warren, peer)), let cpu = Spread(r.cpuRatios(.warren, peer)) else {
+            return "-"
+        }
+        guard ranged else { return String(format: "%.2f, %.2f", thr.median, cpu.median) }
         return String(
-            format: "%.2f (%.2f–%.2f), %.2f (%.2f–%.2f)", thr, throughput.min()!, throughput.max()!, cpuMid,
-            cpu.min()!, cpu.max()!)
+            format: "%.2f (%.2f–%.2f), %.2f (%.2f–%.2f)", thr.median, thr.min, thr.max, cpu.median, cpu.min, cpu.max)
+    }
+
+    /// The median and range of some per-round values; `nil` when there are none.
+    struct Spread {
+        var median: Double
+        var min: Double
+        var max: Double
+
+        init?(_ values: [Double]) {
+            guard let median = Result.mid(values), let min = values.min(), let max = values.max() else { return nil }
+            (self.median, self.min, self.max) = (median, min, max)
+        }
     }
 }
 
