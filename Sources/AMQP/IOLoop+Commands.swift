@@ -223,10 +223,10 @@ extension IOLoop {
     }
 
     /// Fails publishes whose deadline passed (every 100 ms at most).
-    func scanDeadlinesIfDue() {
+    func scanDeadlinesIfDue(tick: Int64) {
+        guard tick - lastDeadlineScan >= 100_000_000 else { return }
+        lastDeadlineScan = tick
         let now = ContinuousClock.now
-        guard now - lastDeadlineScan >= .milliseconds(100) else { return }
-        lastDeadlineScan = now
         for state in channels.values {
             state.tracker.forEach { confirmation in
                 if let deadline = confirmation.deadline, deadline <= now {

@@ -65,12 +65,10 @@ extension IOLoop {
             if fragment.len > 0, let base = fragment.bytes {
                 let bytes = UnsafeRawBufferPointer(start: base, count: fragment.len)
                 if state.contentBody.isEmpty && fragment.len >= state.contentBodySize {
-                    // The whole body in one frame (the usual case): one allocation, no growth.
-                    state.contentBody = [UInt8](unsafeUninitializedCapacity: bytes.count) { target, count in
-                        target.baseAddress!.initialize(
-                            from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bytes.count)
-                        count = bytes.count
-                    }
+                    // The whole body in one frame (the usual case): one allocation, no growth. Built from the
+                    // buffer, not with `init(unsafeUninitializedCapacity:)`: that one reaches the stdlib's
+                    // unspecialized array allocation, a generic-metadata lookup per message in the profile.
+                    state.contentBody = [UInt8](bytes)
                 } else {
                     if state.contentBody.isEmpty { state.contentBody.reserveCapacity(state.contentBodySize) }
                     state.contentBody.append(contentsOf: bytes)

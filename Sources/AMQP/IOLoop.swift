@@ -57,7 +57,8 @@ final class IOLoop: @unchecked Sendable {
     @exclusivity(unchecked) var nextRecovery: ContinuousClock.Instant?
     @exclusivity(unchecked) var exitRequested = false
     @exclusivity(unchecked) var closeWaiters: [CheckedContinuation<Void, Never>] = []
-    @exclusivity(unchecked) var lastDeadlineScan = ContinuousClock.now
+    /// When deadlines were last scanned (``monotonicNanoseconds()``). I/O thread only.
+    @exclusivity(unchecked) var lastDeadlineScan: Int64 = 0
     @exclusivity(unchecked) var heartbeatSeconds: Int = 0
     /// Whether TCP_CORK is set: publishes of one batch leave in as few segments as possible.
     @exclusivity(unchecked) var corked = false
@@ -158,7 +159,8 @@ final class IOLoop: @unchecked Sendable {
             return
         }
         while !exitRequested {
-            lastTick.store(Self.monotonicNanoseconds(), ordering: .relaxed)
+            let tick = Self.monotonicNanoseconds()
+            lastTick.store(tick, ordering: .relaxed)
             // Moved out one by one (reversed, then popped): iterating would copy each command, a retain and a
             // release per payload field.
             var commands = takeCommands()
@@ -173,7 +175,7 @@ final class IOLoop: @unchecked Sendable {
             if conn != nil {
                 flushHeldPublishes()
                 uncork()
-                scanDeadlinesIfDue()
+                scanDeadlinesIfDue(tick: tick)
             } else if !exitRequested {
                 recoverIfDue()
             }
