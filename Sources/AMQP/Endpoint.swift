@@ -59,6 +59,20 @@ public struct Endpoint: Sendable, Hashable {
         }
         tls = scheme == "amqps"
         var rest = trimmed[schemeEnd.upperBound...]
+        // The user information first, up to the last '@': a password with an unencoded '/', '?' or ':' then stays
+        // in the password (and out of every error message) instead of being read as a path, query or port.
+        user = "guest"
+        password = "guest"
+        if let at = rest.lastIndex(of: "@") {
+            let userInfo = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            if let colon = userInfo.firstIndex(of: ":") {
+                user = try Self.decode(userInfo[..<colon], what: "user")
+                password = try Self.decode(userInfo[userInfo.index(after: colon)...], what: "password")
+            } else {
+                user = try Self.decode(userInfo, what: "user")
+            }
+        }
         var query = Substring("")
         if let q = rest.firstIndex(of: "?") {
             query = rest[rest.index(after: q)...]
@@ -69,20 +83,7 @@ public struct Endpoint: Sendable, Hashable {
             path = rest[rest.index(after: slash)...]
             rest = rest[..<slash]
         }
-        // userinfo@hostport
-        user = "guest"
-        password = "guest"
-        var hostPort = rest
-        if let at = rest.lastIndex(of: "@") {
-            let userInfo = rest[..<at]
-            hostPort = rest[rest.index(after: at)...]
-            if let colon = userInfo.firstIndex(of: ":") {
-                user = try Self.decode(userInfo[..<colon], what: "user")
-                password = try Self.decode(userInfo[userInfo.index(after: colon)...], what: "password")
-            } else {
-                user = try Self.decode(userInfo, what: "user")
-            }
-        }
+        let hostPort = rest
         var portText: Substring?
         if hostPort.hasPrefix("[") {
             guard let close = hostPort.firstIndex(of: "]") else {

@@ -74,4 +74,25 @@ struct EndpointTests {
         #expect(list.map(\.host) == ["a", "b", "c"])
         #expect(throws: AMQPError.self) { try Endpoint.list(" , ") }
     }
+
+    /// The defect: a password with an unencoded '/' or '?' was cut at that character, the rest read as a path, port or
+    /// query, and fragments of it ended up in the error's description.
+    @Test(arguments: ["amqp://u:se/cr?et@broker:5672/%2F", "amqp://u:sec?ret@broker/%2F", "amqp://u:s/ecret@broker"])
+    func aPasswordWithUnencodedDelimitersStaysThePassword(url: String) throws {
+        let endpoint = try Endpoint(url: url)
+        #expect(endpoint.host == "broker")
+        #expect(endpoint.user == "u")
+        #expect(!endpoint.description.contains("cr") && !endpoint.description.contains("ret"))
+    }
+
+    @Test func errorsAfterTheUserInformationNeverQuoteThePassword() {
+        for url in ["amqp://u:hunter/2@broker:99999/%2F", "amqp://u:hunter?2@broker/%2F?nonsense=1"] {
+            do {
+                _ = try Endpoint(url: url)
+                Issue.record("\(url) was accepted")
+            } catch {
+                #expect(!"\(error)".contains("hunter"), "\(error)")
+            }
+        }
+    }
 }
