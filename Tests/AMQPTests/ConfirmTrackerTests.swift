@@ -48,13 +48,63 @@ struct ConfirmTrackerTests {
         #expect(settled.allSatisfy { $0.1 == .nacked })
     }
 
-    @Test func returnMarksTheNextAckedTagOnly() {
-        var t = tracker(3)
-        t.markReturned(code: 312, text: "NO_ROUTE")
-        let settled = t.ack(2, multiple: true)
-        #expect(settled[0].1 == .acked)
+    private func key(_ routingKey: String, _ body: [UInt8] = [1]) -> ConfirmTracker<Int>.ReturnKey {
+        .init(exchange: "x", routingKey: routingKey, body: body)
+    }
+
+    @Test func aReturnSettlesTheMessageItNamesAsReturned() {
+        var t = ConfirmTracker<Int>()
+        _ = t.register(1, returnKey: key("a"))
+        _ = t.register(2, returnKey: key("nobody"))
+        _ = t.register(3, returnKey: key("b"))
+        let marked = t.markReturned(code: 312, text: "NO_ROUTE", key: key("nobody"))
+        #expect(marked)
+        let settled = t.ack(3, multiple: true)
+        #expect(settled.map(\.1) == [.acked, .returned(code: 312, text: "NO_ROUTE"), .acked])
+    }
+
+    /// The defect: the return was applied to the exact tag of the next ack. With RabbitMQ's coalesced acks, two
+    /// unroutable publishes in one burst came back as one returned and one confirmed.
+    @Test func twoReturnsInOneBurstAreBothReturnedUnderOneMultipleAck() {
+        var t = ConfirmTracker<Int>()
+        _ = t.register(1, returnKey: key("nobody", [1]))
+        _ = t.register(2, returnKey: key("nobody", [2]))
+        _ = t.register(3, returnKey: key("routed"))
+        let first = t.markReturned(code: 312, text: "NO_ROUTE", key: key("nobody", [1]))
+        #expect(first)
+        let second = t.markReturned(code: 312, text: "NO_ROUTE", key: key("nobody", [2]))
+        #expect(second)
+        let settled = t.ack(3, multiple: true)
+        #expect(settled.map(\.0) == [1, 2, 3])
+        #expect(settled[0].1 == .returned(code: 312, text: "NO_ROUTE"))
         #expect(settled[1].1 == .returned(code: 312, text: "NO_ROUTE"))
-        #expect(t.ack(3, multiple: false)[0].1 == .acked)
+        #expect(settled[2].1 == .acked, "the routed publish under the same multiple ack is confirmed")
+    }
+
+    @Test func identicalMessagesAreReturnedOldestFirst() {
+        var t = ConfirmTracker<Int>()
+        _ = t.register(1, returnKey: key("nobody"))
+        _ = t.register(2, returnKey: key("nobody"))
+        let marked = t.markReturned(code: 312, text: "NO_ROUTE", key: key("nobody"))
+        #expect(marked)
+        #expect(t.ack(1, multiple: false).map(\.1) == [.returned(code: 312, text: "NO_ROUTE")])
+        #expect(t.ack(2, multiple: false).map(\.1) == [.acked])
+    }
+
+    @Test func aReturnForNoPendingMandatoryPublishChangesNothing() {
+        var t = ConfirmTracker<Int>()
+        _ = t.register(1)
+        _ = t.register(2, returnKey: key("a"))
+        let marked = t.markReturned(code: 312, text: "NO_ROUTE", key: key("other"))
+        #expect(!marked)
+        #expect(t.ack(2, multiple: true).allSatisfy { $0.1 == .acked })
+    }
+
+    @Test func aNackedReturnedPublishIsReportedAsNacked() {
+        var t = ConfirmTracker<Int>()
+        _ = t.register(1, returnKey: key("nobody"))
+        _ = t.markReturned(code: 312, text: "NO_ROUTE", key: key("nobody"))
+        #expect(t.nack(1, multiple: false).map(\.1) == [.nacked])
     }
 
     @Test func channelLossReturnsEveryWaiterAndRestartsNumbering() {
