@@ -7,7 +7,10 @@ import NIOPosix
 /// stay open, new connections are accepted and never answered, as behind a dead router), ``heal()`` forwards again.
 ///
 /// Healing closes every connection that lived through the cut: their byte streams lost data, which the peers would
-/// also discover (by heartbeat) on a real network. `Sendable`; every method may be called from any task.
+/// also discover (by heartbeat) on a real network. ``stallUpstream()`` models a broker that stops reading (a
+/// resource alarm, credit flow): the proxy stops reading what clients send, so their socket buffers fill while the
+/// TCP connections stay open and the broker's frames still reach them. `Sendable`; every method may be called from
+/// any task.
 public final class TCPProxy: Sendable {
     /// The port clients connect to.
     public let port: Int
@@ -17,6 +20,9 @@ public final class TCPProxy: Sendable {
     private struct State {
         var isCut = false
         var connections: [ObjectIdentifier: any Channel] = [:]
+        /// The client-side channels, for ``stallUpstream()``.
+        var inbound: [ObjectIdentifier: any Channel] = [:]
+        var stalled = false
     }
 
     private init(port: Int, server: any Channel, state: NIOLockedValueBox<State>) {
@@ -58,17 +64,23 @@ public final class TCPProxy: Sendable {
                     state.withLockedValue {
                         $0.connections[ObjectIdentifier(inbound)] = inbound
                         $0.connections[ObjectIdentifier(outbound)] = outbound
+                        $0.inbound[ObjectIdentifier(inbound)] = inbound
                     }
                     for channel in [inbound, outbound] {
                         channel.closeFuture.whenComplete { _ in
-                            _ = state.withLockedValue { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+                            state.withLockedValue {
+                                _ = $0.connections.removeValue(forKey: ObjectIdentifier(channel))
+                                _ = $0.inbound.removeValue(forKey: ObjectIdentifier(channel))
+                            }
                         }
                     }
                     inbound.eventLoop.execute {
                         do {
                             try inbound.pipeline.syncOperations.addHandler(Relay(partner: outbound, isCut: isCut))
-                            inbound.read()
-                            _ = inbound.setOption(.autoRead, value: true)
+                            if !state.withLockedValue({ $0.stalled }) {
+                                inbound.read()
+                                _ = inbound.setOption(.autoRead, value: true)
+                            }
                         } catch {
                             inbound.close(promise: nil)
                         }
@@ -91,6 +103,28 @@ public final class TCPProxy: Sendable {
             return Array($0.connections.values)
         }
         for channel in broken { channel.close(promise: nil) }
+    }
+
+    /// Stops reading from the clients (existing and new connections) until ``resumeUpstream()``: what they send
+    /// piles up in their socket buffers, as in front of a broker that stopped reading. The other direction flows.
+    public func stallUpstream() {
+        let inbound = state.withLockedValue {
+            $0.stalled = true
+            return Array($0.inbound.values)
+        }
+        for channel in inbound { _ = channel.setOption(.autoRead, value: false) }
+    }
+
+    /// Reads from the clients again after ``stallUpstream()``.
+    public func resumeUpstream() {
+        let inbound = state.withLockedValue {
+            $0.stalled = false
+            return Array($0.inbound.values)
+        }
+        for channel in inbound {
+            _ = channel.setOption(.autoRead, value: true)
+            channel.read()
+        }
     }
 
     /// Stops listening and closes every connection.
