@@ -32,6 +32,15 @@ public enum AMQPError: Error, Sendable, Hashable {
     case publishReturned(code: UInt16, text: String)
     /// The publish was not confirmed before its deadline; it may or may not have reached the broker.
     case confirmTimeout
+    /// A synchronous method (for example `queue.declare`) got no reply within the RPC timeout. Only its channel is
+    /// affected: the client closes and reopens that channel; the connection and other channels carry on.
+    case rpcTimeout(method: String)
+    /// The client reset the channel (closed and reopened it) after one of its methods got no reply: publishes that
+    /// were awaiting a confirm on it may or may not have reached the broker.
+    case channelReset(reason: String)
+    /// The channel already holds `limit` publishes waiting to be sent (the connection is blocked, recovering or
+    /// its socket is full); this one was refused at once. Retry later.
+    case tooManyHeldPublishes(limit: Int)
     /// The broker cancelled the consumer (for example because its queue was deleted).
     case consumerCancelled(consumerTag: String)
     /// An acknowledgement names a delivery from an earlier channel or connection; it was not sent.
@@ -45,7 +54,9 @@ public enum AMQPError: Error, Sendable, Hashable {
     /// (the message was not rejected by the broker; the connection was lost or is recovering).
     public var isRetryable: Bool {
         switch self {
-        case .connectionFailed, .connectionClosed, .connectionLost, .confirmTimeout, .library: true
+        case .connectionFailed, .connectionClosed, .connectionLost, .confirmTimeout, .rpcTimeout, .channelReset,
+            .tooManyHeldPublishes, .library:
+            true
         case .channelClosed(let code, _): code == 320 || code == 541
         default: false
         }
@@ -87,6 +98,12 @@ extension AMQPError: CustomStringConvertible {
             "the message could not be routed: \(code) \(text)"
         case .confirmTimeout:
             "the broker did not confirm the message in time"
+        case .rpcTimeout(let method):
+            "the broker did not answer \(method) in time (only its channel was reset)"
+        case .channelReset(let reason):
+            "the channel was reset by the client (\(reason)); unconfirmed publishes may or may not have arrived"
+        case .tooManyHeldPublishes(let limit):
+            "\(limit) publishes are already waiting on this channel (blocked, recovering or the socket is full)"
         case .consumerCancelled(let tag):
             "the broker cancelled consumer \(tag) (was its queue deleted?)"
         case .staleDelivery:

@@ -18,7 +18,35 @@ final class ChannelState {
         case returned
     }
 
+    /// Where the channel is in its life on the wire.
+    enum Phase {
+        /// `channel.open` (and `confirm.select`, `basic.qos`) sent or queued; publishes are held.
+        case opening
+        /// Open: publishes go out.
+        case open
+        /// The client sent `channel.close` after a method got no reply and waits for `channel.close-ok`; frames that
+        /// still arrive for the old channel are dropped. Then the channel is opened again.
+        case resetting
+        /// The connection is gone; the channel is opened again after a reconnect.
+        case down
+    }
+
     let channel: Channel
+    @exclusivity(unchecked) var phase = Phase.opening
+    /// Synchronous methods: one on the wire, the rest waiting.
+    @exclusivity(unchecked) var rpcs = RPCQueue<PendingRequest>()
+    /// Tasks waiting in ``Connection/openChannel(confirms:prefetch:maxInFlight:)`` for the first open.
+    @exclusivity(unchecked) var openWaiters: [CheckedContinuation<Void, any Error>] = []
+    /// Consumers known to the application but not registered with the broker (after a reconnect or a reset), by
+    /// tag, with the earliest time (monotonic ns) to try again.
+    @exclusivity(unchecked) var unregistered: [String: Int64] = [:]
+    /// Failed re-registration attempts per consumer tag (for the backoff).
+    @exclusivity(unchecked) var registrationAttempts: [String: Int] = [:]
+    /// Consumer tags whose `basic.consume` is queued or on the wire.
+    @exclusivity(unchecked) var registering: Set<String> = []
+    /// Set when the channel is not wanted any more (the application closed it, or its first open failed): it is
+    /// removed instead of reopened.
+    @exclusivity(unchecked) var closingForGood = false
     @exclusivity(unchecked) var prefetch: (count: UInt16, global: Bool)?
     @exclusivity(unchecked) var tracker = ConfirmTracker<Confirmation>()
     /// Acks collected during a batch of commands, coalesced when they are sent.
@@ -38,6 +66,8 @@ final class ChannelState {
     @exclusivity(unchecked) var redelivered = false
     @exclusivity(unchecked) var returnCode: UInt16 = 0
     @exclusivity(unchecked) var returnText = ""
+    @exclusivity(unchecked) var returnExchange = ""
+    @exclusivity(unchecked) var returnRoutingKey = ""
     @exclusivity(unchecked) var contentHeaderSeen = false
     @exclusivity(unchecked) var contentBodySize = 0
     @exclusivity(unchecked) var contentProperties = BasicProperties.unset
@@ -51,8 +81,6 @@ final class ChannelState {
     @exclusivity(unchecked) var propertiesCache = PropertiesCache()
     /// What the current run of deliveries shares; `nil` after one of the three strings above changed.
     @exclusivity(unchecked) var deliveryContext: Delivery.Context?
-    /// Set when the channel could not be reopened after a server close; operations fail with it.
-    @exclusivity(unchecked) var failure: AMQPError?
 
     init(channel: Channel) {
         self.channel = channel
@@ -109,4 +137,7 @@ final class ChannelState {
 
     /// Whether another publish may go on the wire now.
     var hasRoom: Bool { !channel.confirmMode || tracker.count < channel.maxInFlight }
+
+    /// Whether publishes may go on the wire now (the channel is open and nothing is held before them).
+    var canSendPublishes: Bool { phase == .open && held.isEmpty && hasRoom }
 }

@@ -27,13 +27,10 @@ extension IOLoop {
             exitRequested = true
             return
         case .cancelConsumer(let channel, let tag, let done):
-            if let state = channels[channel.id] { flushAcks(state) }
             cancelConsumer(channel, tag: tag, done: done)
             return
         case .closeChannel(let channel, let done):
-            if let state = channels[channel.id] { flushAcks(state) }
-            closeChannel(channel)
-            done.resume()
+            closeChannel(channel, done: done)
             return
         default:
             break
@@ -43,58 +40,49 @@ extension IOLoop {
             return
         }
         uncork()
-        // Keep acks ahead of anything else the application asked for later on the same channel.
-        switch command {
-        case .rpc(let channel, _, _), .consume(let channel, _, _):
-            if let state = channels[channel.id] { flushAcks(state) }
-        default:
-            break
-        }
         switch command {
         case .openChannel(let channel, let prefetch, let done):
             let state = ChannelState(channel: channel)
             if let prefetch { state.prefetch = (prefetch, false) }
+            state.openWaiters.append(done)
             channels[channel.id] = state
-            do {
-                try openOnWire(state)
-                done.resume()
-            } catch {
-                channels[channel.id] = nil
-                done.resume(throwing: error)
-            }
+            beginOpening(state)
         case .rpc(let channel, let rpc, let done):
-            guard let state = usableChannel(channel, failing: { done.resume(throwing: $0) }) else { return }
-            do {
-                done.resume(returning: try perform(rpc, on: state))
-            } catch {
-                done.resume(throwing: error)
-            }
+            guard let state = state(of: channel) else { return done.resume(throwing: AMQPError.closed) }
+            // Keep acks ahead of anything else the application asked for later on the same channel.
+            flushAcks(state)
+            enqueue(.application(rpc, done), on: state)
         case .consume(let channel, let registration, let done):
-            guard let state = usableChannel(channel, failing: { done.resume(throwing: $0) }) else { return }
-            do {
-                try startConsumer(registration, on: state)
-                state.consumers[registration.tag] = registration
-                done.resume()
-            } catch {
-                done.resume(throwing: error)
+            guard let state = state(of: channel) else {
+                registration.buffer.finish()
+                return done.resume(throwing: AMQPError.closed)
             }
+            flushAcks(state)
+            enqueue(.consume(registration, done), on: state)
         case .close, .cancelConsumer, .closeChannel, .job, .publish, .settle:
             break
         }
     }
 
+    /// The most publishes a channel holds (blocked, reopening, window or socket full) before refusing more.
+    static let heldPublishLimit = 10_000
+
     private func publish(_ publishing: Publishing, on channel: Channel) {
-        guard let state = usableChannel(channel, failing: { publishing.confirmation.settle(.failure($0)) })
-        else { return }
-        if blocked.load(ordering: .relaxed) || !state.held.isEmpty || !state.hasRoom {
-            state.held.append(publishing)
-        } else {
+        guard let state = state(of: channel) else {
+            publishing.confirmation.settle(.failure(AMQPError.closed))
+            return
+        }
+        if state.canSendPublishes && !blocked.load(ordering: .relaxed) && hasSocketRoom(for: publishing) {
             send(publishing, on: state)
+        } else if state.held.count >= Self.heldPublishLimit {
+            publishing.confirmation.settle(.failure(AMQPError.tooManyHeldPublishes(limit: Self.heldPublishLimit)))
+        } else {
+            state.held.append(publishing)
         }
     }
 
     private func settle(_ tag: UInt64, _ settlement: Settlement, on channel: Channel, generation: UInt64) {
-        guard let conn, let state = channels[channel.id], state.failure == nil,
+        guard let conn, let state = state(of: channel), state.phase == .open,
             channel.generation.load(ordering: .relaxed) == generation
         else {
             logger.debug("dropping stale acknowledgement", metadata: ["amqp.delivery_tag": "\(tag)"])
@@ -122,7 +110,7 @@ extension IOLoop {
     func flushAcks(_ state: ChannelState) {
         guard state.acks.hasPending else { return }
         let frames = state.acks.flush()
-        guard let conn, state.failure == nil else { return }
+        guard let conn, state.phase == .open else { return }
         for case .ack(let tag, let multiple) in frames {
             send(amqp_basic_ack(conn, state.id, tag, multiple ? 1 : 0))
             if conn != self.conn { return }
@@ -156,25 +144,17 @@ extension IOLoop {
         }
     }
 
-    private func usableChannel(_ channel: Channel, failing: (AMQPError) -> Void) -> ChannelState? {
-        guard let state = channels[channel.id] else {
-            failing(.closed)
-            return nil
-        }
-        if let failure = state.failure {
-            failing(failure)
-            return nil
-        }
-        return state
-    }
-
     // MARK: - Publishing
 
     /// Writes one `basic.publish`; on a confirm channel registers it for its `basic.ack`.
     func send(_ publishing: Publishing, on state: ChannelState) {
         guard let conn, !publishing.confirmation.isSettled else { return }
         if state.channel.confirmMode {
-            _ = state.tracker.register(publishing.confirmation)
+            let key =
+                publishing.mandatory
+                ? ConfirmTracker<Confirmation>.ReturnKey(
+                    exchange: publishing.exchange, routingKey: publishing.routingKey, body: publishing.body) : nil
+            _ = state.tracker.register(publishing.confirmation, returnKey: key)
         }
         if !corked { setCork(true) }
         var properties = scratch.properties(publishing.properties)
@@ -208,18 +188,54 @@ extension IOLoop {
         _ = setsockopt(amqp_get_sockfd(conn), Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    /// Sends held publishes while the window has room and the connection is not blocked.
+    /// Sends held publishes while the channel is open, the window and the socket have room and the connection is
+    /// not blocked.
     func flushHeldPublishes() {
-        guard !blocked.load(ordering: .relaxed) else { return }
-        for state in channels.values where !state.held.isEmpty {
-            while conn != nil, state.hasRoom, let next = state.held.popFirst() {
+        guard !blocked.load(ordering: .relaxed), !socketFull else { return }
+        for state in channels.values where !state.held.isEmpty && state.phase == .open {
+            while conn != nil, state.hasRoom, let next = state.held.first {
+                if next.confirmation.isSettled {
+                    state.held.removeFirst()
+                    continue
+                }
+                guard hasSocketRoom(for: next) else { return }
+                state.held.removeFirst()
                 send(next, on: state)
             }
         }
     }
 
+    /// Whether `publishing` fits in the socket's send buffer now. The kernel is asked only when the bytes counted
+    /// since the last answer run out; a publish that does not fit is held and the loop waits for POLLOUT. An empty
+    /// send queue always takes one message (however large), so big messages still go out.
+    func hasSocketRoom(for publishing: Publishing) -> Bool {
+        let needed = publishing.body.count + 4096
+        if writeBudget >= needed {
+            writeBudget -= needed
+            return true
+        }
+        guard let conn else { return false }
+        var unsent = 0
+        let room = crabbitmq_send_room(amqp_get_sockfd(conn), &unsent)
+        if room < 0 || unsent == 0 {
+            writeBudget = max(0, room)
+            return true
+        }
+        // Keep some room for acks and methods, which are written without this check.
+        writeBudget = room - 65_536
+        if writeBudget >= needed {
+            writeBudget -= needed
+            return true
+        }
+        writeBudget = 0
+        socketFull = true
+        return false
+    }
+
     func hasDeadlines() -> Bool {
-        channels.values.contains { !$0.tracker.isEmpty || !$0.held.isEmpty }
+        channels.values.contains {
+            !$0.tracker.isEmpty || !$0.held.isEmpty || !$0.rpcs.isEmpty || !$0.unregistered.isEmpty
+        }
     }
 
     /// Fails publishes whose deadline passed (every 100 ms at most).
@@ -227,105 +243,76 @@ extension IOLoop {
         guard tick - lastDeadlineScan >= 100_000_000 else { return }
         lastDeadlineScan = tick
         let now = ContinuousClock.now
+        expireRequests(now: tick)
+        for state in channels.values where state.phase == .open && !state.unregistered.isEmpty {
+            restoreConsumers(on: state, now: tick)
+        }
         for state in channels.values {
             state.tracker.forEach { confirmation in
                 if let deadline = confirmation.deadline, deadline <= now {
                     confirmation.settle(.failure(AMQPError.confirmTimeout))
                 }
             }
+            var expired = false
             for publishing in state.held {
                 if let deadline = publishing.confirmation.deadline, deadline <= now {
                     publishing.confirmation.settle(.failure(AMQPError.confirmTimeout))
+                    expired = true
                 }
             }
+            if expired { state.held.removeAll { $0.confirmation.isSettled } }
         }
     }
 
     // MARK: - Consumers and channels
 
-    func startConsumer(_ registration: ConsumerRegistration, on state: ChannelState) throws {
-        guard let conn else { throw AMQPError.connectionLost(reason: "not connected") }
-        defer { scratch.reset() }
-        _ = amqp_basic_consume(
-            conn, state.id, scratch.bytes(registration.queue), scratch.bytes(registration.tag), 0, 0,
-            registration.exclusive ? 1 : 0, scratch.table(registration.arguments))
-        try checkReply(channel: state.id, state: state)
-        logger.debug(
-            "consumer started",
-            metadata: ["amqp.queue": "\(registration.queue)", "amqp.consumer": "\(registration.tag)"])
-    }
-
     private func cancelConsumer(_ channel: Channel, tag: String, done: CheckedContinuation<Void, any Error>?) {
-        guard let state = channels[channel.id], let registration = state.consumers.removeValue(forKey: tag) else {
+        guard let state = state(of: channel), let registration = state.consumers.removeValue(forKey: tag) else {
             done?.resume()
             return
         }
-        var failure: (any Error)?
-        if let conn, state.failure == nil {
-            _ = amqp_basic_cancel(conn, state.id, scratch.bytes(tag))
-            scratch.reset()
-            do { try checkReply(channel: state.id, state: state) } catch { failure = error }
+        flushAcks(state)
+        state.unregistered[tag] = nil
+        state.registrationAttempts[tag] = nil
+        state.registering.remove(tag)
+        _ = state.rpcs.removeWaiting {
+            if case .consume(let waiting, nil) = $0 { waiting.tag == tag } else { false }
         }
-        registration.buffer.finish()
-        if let failure { done?.resume(throwing: failure) } else { done?.resume() }
+        guard conn != nil, state.phase != .down else {
+            registration.buffer.finish()
+            done?.resume()
+            return
+        }
+        enqueue(.cancel(registration, done), on: state)
     }
 
-    /// Cancels a channel's consumers (waiting for each `basic.cancel-ok`) before the channel or connection closes:
-    /// RabbitMQ can drop acks that arrive just before a quorum queue consumer's channel closes (issue 10327 upstream),
-    /// which would redeliver messages that were in fact processed.
-    func cancelConsumersBeforeClose(_ state: ChannelState) {
-        guard let conn, state.failure == nil else { return }
+    /// Closes a channel: its consumers are cancelled first (waiting for each `basic.cancel-ok`: RabbitMQ can drop
+    /// acks that arrive just before a quorum queue consumer's channel closes, issue 10327 upstream, which would
+    /// redeliver messages that were in fact processed), then `channel.close`; `done` resumes at `close-ok`.
+    private func closeChannel(_ channel: Channel, done: CheckedContinuation<Void, Never>) {
+        guard let state = state(of: channel) else { return done.resume() }
+        flushAcks(state)
+        state.closingForGood = true
+        guard conn != nil, state.phase != .down else {
+            removeChannel(state, releasingID: true)
+            return done.resume()
+        }
+        cancelAllConsumers(state)
+        enqueue(.close(done), on: state)
+    }
+
+    /// Queues `basic.cancel` for every consumer of the channel (each ends at its `cancel-ok`).
+    func cancelAllConsumers(_ state: ChannelState) {
         for tag in state.consumers.keys.sorted() {
-            _ = amqp_basic_cancel(conn, state.id, scratch.bytes(tag))
-            scratch.reset()
-            guard (try? checkReply(channel: state.id, state: nil)) != nil, self.conn != nil else { return }
-        }
-    }
-
-    private func closeChannel(_ channel: Channel) {
-        if let state = channels[channel.id] { cancelConsumersBeforeClose(state) }
-        guard let state = channels.removeValue(forKey: channel.id) else { return }
-        if let conn, state.failure == nil {
-            _ = amqp_channel_close(conn, state.id, AMQP_REPLY_SUCCESS)
-        }
-        failChannel(state, with: .closed, endConsumers: nil)
-    }
-
-    /// Opens the channel on the wire and restores confirm mode and qos. I/O thread only.
-    func openOnWire(_ state: ChannelState) throws {
-        guard let conn else { throw AMQPError.connectionLost(reason: "not connected") }
-        _ = amqp_channel_open(conn, state.id)
-        try checkReply(channel: state.id, state: nil)
-        if state.channel.confirmMode {
-            _ = amqp_confirm_select(conn, state.id)
-            try checkReply(channel: state.id, state: nil)
-        }
-        if let prefetch = state.prefetch {
-            _ = amqp_basic_qos(conn, state.id, 0, prefetch.count, prefetch.global ? 1 : 0)
-            try checkReply(channel: state.id, state: nil)
-        }
-        state.failure = nil
-    }
-
-    /// Settles everything outstanding on a channel and bumps its generation so old delivery tags are never acked.
-    /// `endConsumers`: `nil` ends consumer streams normally, an error ends them with it; consumers are kept (to be
-    /// registered again) only when the caller handles that itself.
-    func failChannel(
-        _ state: ChannelState, with error: AMQPError, endConsumers: AMQPError?, keepConsumers: Bool = false
-    ) {
-        state.channel.generation.add(1, ordering: .releasing)
-        state.dropContent()
-        state.acks.reset()
-        for confirmation in state.tracker.reset() { confirmation.settle(.failure(error)) }
-        while let publishing = state.held.popFirst() { publishing.confirmation.settle(.failure(error)) }
-        guard !keepConsumers else { return }
-        for registration in state.consumers.values {
-            if let endConsumers {
-                registration.buffer.finish(throwing: endConsumers)
-            } else {
+            guard let registration = state.consumers.removeValue(forKey: tag) else { continue }
+            if state.unregistered[tag] != nil {
                 registration.buffer.finish()
+            } else {
+                enqueue(.cancel(registration, nil), on: state)
             }
         }
-        state.consumers.removeAll()
+        state.unregistered = [:]
+        state.registering = []
+        _ = state.rpcs.removeWaiting { $0.isReregistration }
     }
 }

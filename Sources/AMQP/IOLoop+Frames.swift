@@ -84,7 +84,8 @@ extension IOLoop {
         let decoded = method.decoded
         switch method.id {
         case MethodID.basicDeliver:
-            guard let state = channelState(id), let decoded else { return }
+            // A reset channel's deliveries still on the wire are dropped: the broker requeues them at close-ok.
+            guard let state = channelState(id), state.phase == .open, let decoded else { return }
             let deliver = decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
             state.beginContent(.delivery)
             state.deliveryTag = deliver.delivery_tag
@@ -92,11 +93,13 @@ extension IOLoop {
             state.updateDeliveryStrings(
                 exchange: deliver.exchange, routingKey: deliver.routing_key, consumerTag: deliver.consumer_tag)
         case MethodID.basicReturn:
-            guard let state = channelState(id), let decoded else { return }
+            guard let state = channelState(id), state.phase == .open, let decoded else { return }
             let returned = decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
             state.beginContent(.returned)
             state.returnCode = returned.reply_code
             state.returnText = CDecoding.string(returned.reply_text)
+            state.returnExchange = CDecoding.string(returned.exchange)
+            state.returnRoutingKey = CDecoding.string(returned.routing_key)
         case MethodID.basicAck:
             guard let state = channelState(id), let decoded else { return }
             let ack = decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
@@ -142,7 +145,7 @@ extension IOLoop {
             logger.info("broker blocked the connection", metadata: ["reason": "\(reason)"])
             events.emit(.blocked(reason: reason))
         case MethodID.connectionUnblocked:
-            blocked.store(false, ordering: .relaxed)
+            guard blocked.exchange(false, ordering: .relaxed) else { return }
             logger.info("broker unblocked the connection")
             events.emit(.unblocked)
         case MethodID.channelFlow:
@@ -151,7 +154,11 @@ extension IOLoop {
             var ok = amqp_channel_flow_ok_t(active: flow.active)
             _ = amqp_send_method(conn, id, MethodID.channelFlowOK, &ok)
         default:
-            logger.trace("ignoring method", metadata: ["amqp.method": "\(method.id)", "amqp.channel": "\(id)"])
+            if let state = channelState(id) {
+                handleReply(method, on: state)
+            } else {
+                logger.trace("ignoring method", metadata: ["amqp.method": "\(method.id)", "amqp.channel": "\(id)"])
+            }
         }
     }
 
@@ -162,9 +169,14 @@ extension IOLoop {
         case .none:
             return
         case .returned:
-            state.contentBody = []
+            var body: [UInt8] = []
+            swap(&body, &state.contentBody)
+            let key = ConfirmTracker<Confirmation>.ReturnKey(
+                exchange: state.returnExchange, routingKey: state.returnRoutingKey, body: body)
             if state.channel.confirmMode {
-                state.tracker.markReturned(code: state.returnCode, text: state.returnText)
+                if !state.tracker.markReturned(code: state.returnCode, text: state.returnText, key: key) {
+                    logger.debug("a returned message matches no publish awaiting its confirm")
+                }
             } else {
                 logger.info(
                     "message returned",

@@ -1,103 +1,145 @@
 internal import CRabbitMQ
 import DequeModule
 import Logging
-import Synchronization
 
+/// Synchronous methods without blocking: each channel's ``RPCQueue`` puts one method on the wire, the frame handler
+/// matches its reply in wire order (so every frame the broker sent before the reply is handled before it), and a
+/// method without a reply in time fails alone and resets only its channel.
 extension IOLoop {
-    /// Runs one synchronous method with rabbitmq-c's blocking RPC helpers. Blocking is fine here: this is the
-    /// connection's own thread, and the RPC timeout bounds it (past it the connection is treated as lost).
-    func perform(_ rpc: RPC, on state: ChannelState) throws -> RPCResult {
-        guard let conn else { throw AMQPError.connectionLost(reason: "not connected") }
-        defer { scratch.reset() }
-        let id = state.id
-        switch rpc {
-        case .exchangeDeclare(let record, let passive):
-            _ = amqp_exchange_declare(
-                conn, id, scratch.bytes(record.name), scratch.bytes(record.type), passive ? 1 : 0,
-                record.durable ? 1 : 0, record.autoDelete ? 1 : 0, record.internal ? 1 : 0,
-                scratch.table(record.arguments))
-            try checkReply(channel: id, state: state)
-            if !passive { remember(record) }
-            return .ok
-        case .exchangeDelete(let name, let ifUnused):
-            _ = amqp_exchange_delete(conn, id, scratch.bytes(name), ifUnused ? 1 : 0)
-            try checkReply(channel: id, state: state)
-            forgetExchange(name)
-            return .ok
-        case .queueDeclare(let record, let passive):
-            let ok = amqp_queue_declare(
-                conn, id, scratch.bytes(record.name), passive ? 1 : 0, record.durable ? 1 : 0,
-                record.exclusive ? 1 : 0, record.autoDelete ? 1 : 0, scratch.table(record.arguments))
-            try checkReply(channel: id, state: state)
-            guard let ok else { throw AMQPError.library(status: 0, message: "queue.declare returned no reply") }
-            let info = QueueInfo(
-                name: CDecoding.string(ok.pointee.queue), messageCount: ok.pointee.message_count,
-                consumerCount: ok.pointee.consumer_count)
-            if !passive && !record.name.isEmpty { remember(record) }
-            return .queue(info)
-        case .queueBind(let binding):
-            _ = amqp_queue_bind(
-                conn, id, scratch.bytes(binding.queue), scratch.bytes(binding.exchange),
-                scratch.bytes(binding.routingKey), scratch.table(binding.arguments))
-            try checkReply(channel: id, state: state)
-            remember(binding)
-            return .ok
-        case .queueUnbind(let binding):
-            _ = amqp_queue_unbind(
-                conn, id, scratch.bytes(binding.queue), scratch.bytes(binding.exchange),
-                scratch.bytes(binding.routingKey), scratch.table(binding.arguments))
-            try checkReply(channel: id, state: state)
-            bindings.removeAll { $0 == binding }
-            return .ok
-        case .queuePurge(let name):
-            let ok = amqp_queue_purge(conn, id, scratch.bytes(name))
-            try checkReply(channel: id, state: state)
-            return .messageCount(ok?.pointee.message_count ?? 0)
-        case .queueDelete(let name, let ifUnused, let ifEmpty):
-            let ok = amqp_queue_delete(conn, id, scratch.bytes(name), ifUnused ? 1 : 0, ifEmpty ? 1 : 0)
-            try checkReply(channel: id, state: state)
-            forgetQueue(name)
-            return .messageCount(ok?.pointee.message_count ?? 0)
-        case .qos(let count, let global):
-            _ = amqp_basic_qos(conn, id, 0, count, global ? 1 : 0)
-            try checkReply(channel: id, state: state)
-            state.prefetch = (count, global)
-            return .ok
-        }
+    typealias RequestEntry = RPCQueue<PendingRequest>.Entry
+
+    /// The configured RPC timeout in nanoseconds.
+    var rpcTimeoutNanoseconds: Int64 {
+        let (seconds, attoseconds) = configuration.rpcTimeout.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
-    /// Turns the reply of the last blocking RPC into success or an ``AMQPError``, handling server closes:
-    /// a `channel.close` is acknowledged and the channel (when `state` is given) failed and reopened; a
-    /// `connection.close` or a library error loses the connection (and starts recovery).
-    func checkReply(channel id: UInt16, state: ChannelState?) throws {
-        guard let conn else { throw AMQPError.connectionLost(reason: "not connected") }
-        let reply = amqp_get_rpc_reply(conn)
-        switch reply.reply_type {
-        case AMQP_RESPONSE_NORMAL:
+    /// Queues a synchronous method on a channel and sends it if nothing else is on the wire there.
+    func enqueue(_ request: PendingRequest, on state: ChannelState) {
+        let deadline = request.isInternal ? Int64.max : Self.monotonicNanoseconds() + rpcTimeoutNanoseconds
+        let entry = RequestEntry(request: request, replies: request.replies, deadline: deadline)
+        if let now = state.rpcs.enqueue(entry) { transmit(now, on: state) }
+    }
+
+    /// Sends the next waiting method of a channel, if none is on the wire.
+    func sendNext(on state: ChannelState) {
+        guard conn != nil, channels[state.id] === state, state.phase != .down,
+            let next = state.rpcs.sendNextIfIdle()
+        else { return }
+        transmit(next, on: state)
+    }
+
+    /// A reply method arrived on a channel: completes what it answers, then sends the next method.
+    func handleReply(_ method: amqp_method_t, on state: ChannelState) {
+        guard let entry = state.rpcs.reply(method.id) else {
+            logger.debug(
+                "ignoring a reply nothing waits for",
+                metadata: ["amqp.method": "\(method.id)", "amqp.channel": "\(state.id)"])
             return
-        case AMQP_RESPONSE_SERVER_EXCEPTION where reply.reply.id == MethodID.channelClose:
-            let close = reply.reply.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
-            let error = AMQPError.channelClosed(code: close.reply_code, text: CDecoding.string(close.reply_text))
-            serverClosedChannel(id, state: state, error: error)
-            throw error
-        case AMQP_RESPONSE_SERVER_EXCEPTION where reply.reply.id == MethodID.connectionClose:
-            let close = reply.reply.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
-            let error = AMQPError.connectionClosed(code: close.reply_code, text: CDecoding.string(close.reply_text))
-            serverClosedConnection(error)
-            throw error
-        case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-            let error = Self.lossError(reply.library_error)
-            connectionLost(error)
-            throw error
-        default:
-            let error = AMQPError.connectionLost(reason: "unexpected reply from the broker")
-            connectionLost(error)
-            throw error
+        }
+        complete(entry.request, reply: method.decoded, on: state)
+        sendNext(on: state)
+    }
+
+    private func complete(_ request: PendingRequest, reply: UnsafeMutableRawPointer?, on state: ChannelState) {
+        switch request {
+        case .channelOpen, .confirmSelect, .restoreQos:
+            if state.rpcs.nextWaiting?.request.isOpeningStep != true { channelOpened(state) }
+        case .application(let rpc, let continuation):
+            continuation.resume(returning: result(of: rpc, reply: reply, on: state))
+        case .consume(let registration, let continuation):
+            state.registering.remove(registration.tag)
+            if let continuation {
+                state.consumers[registration.tag] = registration
+                continuation.resume()
+                logger.debug(
+                    "consumer started",
+                    metadata: ["amqp.queue": "\(registration.queue)", "amqp.consumer": "\(registration.tag)"])
+            } else if state.consumers[registration.tag] != nil {
+                state.unregistered[registration.tag] = nil
+                state.registrationAttempts[registration.tag] = nil
+                logger.info(
+                    "recovery: consuming again",
+                    metadata: ["amqp.queue": "\(registration.queue)", "amqp.consumer": "\(registration.tag)"])
+            }
+        case .cancel(let registration, let continuation):
+            registration.buffer.finish()
+            continuation?.resume()
+        case .close(let continuation):
+            removeChannel(state, releasingID: true)
+            continuation?.resume()
+        case .reset:
+            finishReset(state)
+        case .replay(let entity):
+            logger.debug("recovery: declared \(entity) again")
+            replayResolved(entity)
         }
     }
 
-    /// Acknowledges a server `channel.close`, fails what was pending on the channel, ends its consumers with the
-    /// error, and reopens it so the ``Channel`` handle stays usable.
+    /// Ends a method that will get no reply. `connectionGone`: the connection was lost (nothing is retried on it;
+    /// a reconnect restores what is kept).
+    func fail(_ entry: RequestEntry, with error: AMQPError, on state: ChannelState, connectionGone: Bool = false) {
+        switch entry.request {
+        case .channelOpen, .confirmSelect, .restoreQos:
+            guard !state.openWaiters.isEmpty else { return }
+            // The first open failed: the application never got the channel.
+            let waiters = state.openWaiters
+            state.openWaiters = []
+            for waiter in waiters { waiter.resume(throwing: error) }
+            state.closingForGood = true
+            if connectionGone { removeChannel(state, releasingID: true) }
+        case .application(_, let continuation):
+            continuation.resume(throwing: error)
+        case .consume(let registration, let continuation):
+            state.registering.remove(registration.tag)
+            if let continuation {
+                registration.buffer.finish()
+                continuation.resume(throwing: error)
+            } else if !connectionGone, state.consumers[registration.tag] != nil {
+                retryRegistrationLater(registration, after: error, on: state)
+            }
+        case .cancel(let registration, let continuation):
+            registration.buffer.finish()
+            continuation?.resume()
+        case .close(let continuation):
+            // Without its close-ok the broker may still hold the channel: its number is not reused.
+            removeChannel(state, releasingID: connectionGone)
+            continuation?.resume()
+        case .reset:
+            break
+        case .replay(let entity):
+            if !connectionGone {
+                logger.warning("recovery: could not declare \(entity) again: \(error)")
+                events.emit(.restoreFailed(what: entity.description, error: error, retrying: false))
+            }
+            replayResolved(entity)
+        }
+    }
+
+    /// Fails methods past their deadline (called from the deadline scan). A method on the wire without a reply
+    /// resets its channel: only that channel is affected.
+    func expireRequests(now: Int64) {
+        for state in Array(channels.values) where !state.rpcs.isEmpty {
+            let expiry = state.rpcs.expire(now: now)
+            for entry in expiry.waiting where !entry.request.isOpeningStep {
+                fail(entry, with: .rpcTimeout(method: entry.request.name), on: state)
+            }
+            guard let inFlight = expiry.inFlight, conn != nil else { continue }
+            let error = AMQPError.rpcTimeout(method: inFlight.request.name)
+            logger.warning(
+                "no reply in time: resetting the channel",
+                metadata: ["amqp.channel": "\(state.id)", "amqp.method": "\(inFlight.request.name)"])
+            fail(inFlight, with: error, on: state)
+            if channels[state.id] === state { reset(state, reason: "\(inFlight.request.name) got no reply in time") }
+        }
+    }
+
+    // MARK: - Server closes
+
+    /// Acknowledges a server `channel.close`: fails the method it answered and the unconfirmed publishes, and
+    /// reopens the channel at once (publishes never sent stay held and go out on the new channel). Consumers end
+    /// with the error, unless the close answered a consumer's re-registration: then the others are registered
+    /// again, and that one too unless its queue is gone (404).
     func serverClosedChannel(_ id: UInt16, state: ChannelState?, error: AMQPError) {
         guard let conn else { return }
         var ok = amqp_channel_close_ok_t()
@@ -108,14 +150,38 @@ extension IOLoop {
             return
         }
         guard let state else { return }
-        failChannel(state, with: error, endConsumers: error)
-        do {
-            try openOnWire(state)
-        } catch let reopenError as AMQPError {
-            state.failure = reopenError
-        } catch {
-            state.failure = .channelClosed(code: 0, text: "\(error)")
+        if state.phase == .resetting {
+            // Both sides closed at once: this close ends the reset as its close-ok would.
+            _ = state.rpcs.abandonInFlight()
+            finishReset(state)
+            return
         }
+        let inFlight = state.rpcs.abandonInFlight()
+        var reregistration: ConsumerRegistration?
+        if case .consume(let registration, nil) = inFlight?.request { reregistration = registration }
+        failChannel(state, with: error, endConsumers: error, keepConsumers: reregistration != nil, keepHeld: true)
+        _ = state.rpcs.removeWaiting { $0.isOpeningStep || $0.isReregistration }
+        state.registering = []
+        if let reregistration {
+            for tag in state.consumers.keys where state.unregistered[tag] == nil { state.unregistered[tag] = 0 }
+            if case .channelClosed(404, _) = error {
+                state.consumers[reregistration.tag] = nil
+                state.unregistered[reregistration.tag] = nil
+                reregistration.buffer.finish(throwing: error)
+                logger.warning("recovery: consumer \(reregistration.tag) ended: \(error)")
+                events.emit(.restoreFailed(what: consumerName(reregistration), error: error, retrying: false))
+            } else {
+                retryRegistrationLater(reregistration, after: error, on: state)
+            }
+        } else if let inFlight {
+            fail(inFlight, with: error, on: state)
+        }
+        guard channels[id] === state else { return }
+        if state.closingForGood && !state.rpcs.contains(where: { if case .close = $0 { true } else { false } }) {
+            removeChannel(state, releasingID: true)
+            return
+        }
+        beginOpening(state)
     }
 
     /// Acknowledges a server `connection.close` and treats the connection as lost.
@@ -127,29 +193,7 @@ extension IOLoop {
         connectionLost(error)
     }
 
-    // MARK: - Topology journal (replayed after recovery)
-
-    private func remember(_ record: ExchangeRecord) {
-        if exchanges.updateValue(record, forKey: record.name) == nil { exchangeOrder.append(record.name) }
-    }
-
-    private func remember(_ record: QueueRecord) {
-        if queues.updateValue(record, forKey: record.name) == nil { queueOrder.append(record.name) }
-    }
-
-    private func remember(_ binding: BindingRecord) {
-        if !bindings.contains(binding) { bindings.append(binding) }
-    }
-
-    private func forgetExchange(_ name: String) {
-        exchanges[name] = nil
-        exchangeOrder.removeAll { $0 == name }
-        bindings.removeAll { $0.exchange == name }
-    }
-
-    private func forgetQueue(_ name: String) {
-        queues[name] = nil
-        queueOrder.removeAll { $0 == name }
-        bindings.removeAll { $0.queue == name }
+    func consumerName(_ registration: ConsumerRegistration) -> String {
+        "consumer \(registration.tag) on queue \(registration.queue)"
     }
 }

@@ -10,116 +10,107 @@ extension IOLoop {
         guard let lost = conn else { return }
         conn = nil
         corked = false
+        socketFull = false
+        writeBudget = 0
         amqp_destroy_connection(lost)
         connected.store(false, ordering: .relaxed)
-        blocked.store(false, ordering: .relaxed)
+        let wasBlocked = blocked.exchange(false, ordering: .relaxed)
         currentEndpoint.withLock { $0 = nil }
         let recover = configuration.recovery.enabled && !exitRequested
         logger.info(
             "AMQP connection lost", metadata: ["error": "\(error)", "recovering": "\(recover)"])
-        for state in channels.values {
+        pendingReplayQueues = []
+        if let recovery = channels[Self.recoveryChannelID] { removeChannel(recovery, releasingID: false) }
+        for state in Array(channels.values) {
+            let entries = state.rpcs.removeAll()
+            state.phase = .down
+            state.registering = []
+            state.registrationAttempts = [:]
             failChannel(state, with: error, endConsumers: error, keepConsumers: recover)
+            for tag in state.consumers.keys { state.unregistered[tag] = 0 }
+            for entry in entries { fail(entry, with: error, on: state, connectionGone: true) }
+            if state.closingForGood { removeChannel(state, releasingID: true) }
         }
+        if wasBlocked { events.emit(.unblocked) }
         events.emit(.disconnected(error))
         if recover {
-            recoveryAttempt = 0
-            nextRecovery = .now + configuration.recovery.backoff.delay(attempt: 0)
+            let uptime = Self.monotonicNanoseconds() - connectedAt
+            recoveryAttempt = Self.attemptAfterLoss(
+                previous: recoveryAttempt, uptimeNanoseconds: uptime, backoffMaximum: configuration.recovery.backoff)
+            nextRecovery = .now + configuration.recovery.backoff.delay(attempt: recoveryAttempt)
         } else {
-            channels.removeAll()
+            for state in Array(channels.values) { removeChannel(state, releasingID: false) }
             exitRequested = true
         }
     }
 
-    /// Tries to reconnect when the backoff delay has passed; on success restores channels, topology and
-    /// consumers.
+    /// The backoff attempt to use after a loss: a connection that stayed up for at least the longer of 5 s and the
+    /// backoff's maximum starts over at 0; one lost sooner (the broker accepts, then drops it) keeps backing off,
+    /// so a broker that fails right after every reconnect is not hammered.
+    static func attemptAfterLoss(previous: Int, uptimeNanoseconds: Int64, backoffMaximum backoff: Backoff) -> Int {
+        let (seconds, attoseconds) = backoff.maximum.components
+        let maximum = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        return uptimeNanoseconds >= max(5_000_000_000, maximum) ? 0 : previous + 1
+    }
+
+    /// Tries to reconnect when the backoff delay has passed. On success every channel is reopened, the recorded
+    /// topology is declared again on the recovery channel and consumers are registered again, all without
+    /// blocking: one stuck step delays only what depends on it.
     func recoverIfDue() {
         guard let due = nextRecovery, ContinuousClock.now >= due else { return }
         do {
             try connectToAnyEndpoint()
-            try restore()
-            nextRecovery = nil
-            let endpoint = currentEndpoint.withLock { $0?.description } ?? "?"
-            logger.info("AMQP connection recovered", metadata: ["amqp.endpoint": "\(endpoint)"])
-            events.emit(.recovered(endpoint: endpoint))
         } catch {
-            if conn != nil { connectionLost(.connectionLost(reason: "recovery failed: \(error)")) }
             recoveryAttempt += 1
             nextRecovery = .now + configuration.recovery.backoff.delay(attempt: recoveryAttempt)
             logger.debug(
                 "AMQP recovery attempt failed", metadata: ["error": "\(error)", "attempt": "\(recoveryAttempt)"])
+            return
         }
-    }
-
-    /// Reopens channels (confirm mode, qos), declares the recorded topology again, and re-registers consumers.
-    private func restore() throws {
+        nextRecovery = nil
+        awaitingRecovered = true
+        let topology = recordedTopology()
+        pendingReplayQueues = Set(topology.compactMap { if case .queue(let q) = $0 { q.name } else { nil } })
         for id in channels.keys.sorted() {
+            guard let state = channels[id] else { continue }
             logger.debug("recovery: reopening channel", metadata: ["amqp.channel": "\(id)"])
-            try openOnWire(channels[id]!)
+            beginOpening(state)
+            if conn == nil { return }
         }
-        logger.debug("recovery: declaring topology again")
-        try replayTopology()
-        for id in channels.keys.sorted() {
-            let state = channels[id]!
-            for registration in state.consumers.values {
-                logger.debug("recovery: consuming again", metadata: ["amqp.consumer": "\(registration.tag)"])
-                do {
-                    try startConsumer(registration, on: state)
-                } catch let error as AMQPError where conn != nil {
-                    // e.g. the queue no longer exists: end that consumer, keep the connection.
-                    state.consumers[registration.tag] = nil
-                    registration.buffer.finish(throwing: error)
-                }
-            }
+        startTopologyReplay(topology)
+        checkRecovered()
+    }
+
+    /// Declares the recorded exchanges, queues and bindings again, one by one, on the reserved recovery channel.
+    private func startTopologyReplay(_ topology: [TopologyEntity]) {
+        guard !topology.isEmpty, conn != nil else { return }
+        logger.debug("recovery: declaring topology again", metadata: ["count": "\(topology.count)"])
+        let channel = Channel(id: Self.recoveryChannelID, confirmMode: false, maxInFlight: 1, loop: self)
+        let state = ChannelState(channel: channel)
+        state.closingForGood = true
+        channels[Self.recoveryChannelID] = state
+        beginOpening(state)
+        for entity in topology { enqueue(.replay(entity), on: state) }
+        enqueue(.close(nil), on: state)
+    }
+
+    /// A replayed declaration succeeded or failed: consumers of its queue may be registered now.
+    func replayResolved(_ entity: TopologyEntity) {
+        guard case .queue(let record) = entity, pendingReplayQueues.remove(record.name) != nil else { return }
+        let now = Self.monotonicNanoseconds()
+        for state in channels.values where state.id != Self.recoveryChannelID {
+            restoreConsumers(on: state, now: now)
         }
     }
 
-    /// Declares recorded exchanges, queues and bindings again on a temporary channel; a declaration the broker
-    /// now refuses is logged and skipped.
-    private func replayTopology() throws {
-        guard !exchangeOrder.isEmpty || !queueOrder.isEmpty else { return }
-        let id = UInt16(2047)
-        try openBare(id)
-        defer {
-            if let conn { _ = amqp_channel_close(conn, id, AMQP_REPLY_SUCCESS) }
-        }
-        for name in exchangeOrder {
-            guard let conn, let r = exchanges[name] else { continue }
-            _ = amqp_exchange_declare(
-                conn, id, scratch.bytes(r.name), scratch.bytes(r.type), 0, r.durable ? 1 : 0, r.autoDelete ? 1 : 0,
-                r.internal ? 1 : 0, scratch.table(r.arguments))
-            scratch.reset()
-            try replayed("exchange \(name)", channel: id)
-        }
-        for name in queueOrder {
-            guard let conn, let r = queues[name] else { continue }
-            _ = amqp_queue_declare(
-                conn, id, scratch.bytes(r.name), 0, r.durable ? 1 : 0, r.exclusive ? 1 : 0, r.autoDelete ? 1 : 0,
-                scratch.table(r.arguments))
-            scratch.reset()
-            try replayed("queue \(name)", channel: id)
-        }
-        for b in bindings {
-            guard let conn else { break }
-            _ = amqp_queue_bind(
-                conn, id, scratch.bytes(b.queue), scratch.bytes(b.exchange), scratch.bytes(b.routingKey),
-                scratch.table(b.arguments))
-            scratch.reset()
-            try replayed("binding \(b.queue) -> \(b.exchange)", channel: id)
-        }
-    }
-
-    private func openBare(_ id: UInt16) throws {
-        guard let conn else { throw AMQPError.connectionLost(reason: "not connected") }
-        _ = amqp_channel_open(conn, id)
-        try checkReply(channel: id, state: nil)
-    }
-
-    private func replayed(_ what: String, channel id: UInt16) throws {
-        do {
-            try checkReply(channel: id, state: nil)
-        } catch AMQPError.channelClosed(let code, let text) {
-            logger.warning("could not declare \(what) again after recovery: \(code) \(text)")
-            try openBare(id)
-        }
+    /// Emits ``ConnectionEvent/recovered(endpoint:)`` once every channel is open again after a reconnect.
+    func checkRecovered() {
+        guard awaitingRecovered, conn != nil,
+            channels.values.allSatisfy({ $0.phase == .open || $0.id == Self.recoveryChannelID })
+        else { return }
+        awaitingRecovered = false
+        let endpoint = currentEndpoint.withLock { $0?.description } ?? "?"
+        logger.info("AMQP connection recovered", metadata: ["amqp.endpoint": "\(endpoint)"])
+        events.emit(.recovered(endpoint: endpoint))
     }
 }

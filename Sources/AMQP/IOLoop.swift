@@ -20,6 +20,8 @@ final class IOLoop: @unchecked Sendable {
         var sleeping = false
         var accepting = true
         var lastChannelID: UInt16 = 0
+        /// Numbers of channels the broker has closed, reused before new ones.
+        var freeChannelIDs: [UInt16] = []
         var consumerCount = 0
     }
 
@@ -63,6 +65,16 @@ final class IOLoop: @unchecked Sendable {
     /// Whether TCP_CORK is set: publishes of one batch leave in as few segments as possible.
     @exclusivity(unchecked) var corked = false
     @exclusivity(unchecked) var lastSubmitted = 0
+    /// When the current connection was established (monotonic ns): a loss soon after keeps backing off.
+    @exclusivity(unchecked) var connectedAt: Int64 = 0
+    /// Queues declared again after a reconnect whose `queue.declare-ok` has not come yet: their consumers wait.
+    @exclusivity(unchecked) var pendingReplayQueues: Set<String> = []
+    /// Set on reconnect until every channel is open again (then ``ConnectionEvent/recovered(endpoint:)``).
+    @exclusivity(unchecked) var awaitingRecovered = false
+    /// Bytes that may still be written without asking the kernel for the socket's free room again.
+    @exclusivity(unchecked) var writeBudget = 0
+    /// Set when a publish did not fit in the socket's send buffer: the loop polls for POLLOUT.
+    @exclusivity(unchecked) var socketFull = false
 
     init(configuration: ConnectionConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -120,12 +132,21 @@ final class IOLoop: @unchecked Sendable {
         _ = write(wakeWriteFD, &one, 1)
     }
 
+    /// A free channel number: one the broker has closed, else the next new one (at most 2000; 2047 is the
+    /// recovery channel's).
     func allocateChannelID() -> UInt16? {
         inbox.withLock { inbox in
-            guard inbox.accepting, inbox.lastChannelID < 2000 else { return nil }
+            guard inbox.accepting else { return nil }
+            if let reused = inbox.freeChannelIDs.popLast() { return reused }
+            guard inbox.lastChannelID < 2000 else { return nil }
             inbox.lastChannelID += 1
             return inbox.lastChannelID
         }
+    }
+
+    /// Makes a channel number available again once the broker closed that channel. I/O thread.
+    func releaseChannelID(_ id: UInt16) {
+        inbox.withLock { $0.freeChannelIDs.insert(id, at: 0) }
     }
 
     func makeConsumerTag() -> String {
@@ -147,6 +168,31 @@ final class IOLoop: @unchecked Sendable {
     }
 
     // MARK: - The loop
+
+    /// Cancels every consumer and waits (at most ``shutdownGrace``) for the `cancel-ok`s, reading frames meanwhile,
+    /// so acks sent just before are not dropped (RabbitMQ issue 10327). Skipped when the socket is full: the broker
+    /// is not reading, and the close must not block.
+    private func cancelConsumersBeforeShutdown() {
+        guard let conn else { return }
+        var unsent = 0
+        let room = crabbitmq_send_room(amqp_get_sockfd(conn), &unsent)
+        guard room < 0 || room >= 65_536 || unsent == 0 else { return }
+        for state in channels.values where state.phase == .open && !state.consumers.isEmpty {
+            cancelAllConsumers(state)
+        }
+        func cancelling() -> Bool {
+            channels.values.contains { state in
+                state.rpcs.contains { if case .cancel = $0 { true } else { false } }
+            }
+        }
+        let deadline = Self.monotonicNanoseconds() + Self.shutdownGrace
+        while self.conn != nil, cancelling(), Self.monotonicNanoseconds() < deadline {
+            readAvailableFrames()
+            guard let conn = self.conn, cancelling() else { break }
+            var fd = pollfd(fd: amqp_get_sockfd(conn), events: Int16(POLLIN), revents: 0)
+            _ = poll(&fd, 1, 50)
+        }
+    }
 
     private func run(connected: CheckedContinuation<Void, any Error>) {
         do {
@@ -209,13 +255,17 @@ final class IOLoop: @unchecked Sendable {
         if let conn, amqp_frames_enqueued(conn) != 0 || amqp_data_in_buffer(conn) != 0 {
             return
         }
+        let socketEvents = Int16(socketFull ? POLLIN | POLLOUT : POLLIN)
         var fds = (
             pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: conn.map { amqp_get_sockfd($0) } ?? -1, events: Int16(POLLIN), revents: 0)
+            pollfd(fd: conn.map { amqp_get_sockfd($0) } ?? -1, events: socketEvents, revents: 0)
         )
         let timeout = pollTimeoutMilliseconds()
         let ready = withUnsafeMutableBytes(of: &fds) { raw in
             poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), conn == nil ? 1 : 2, timeout)
+        }
+        if ready > 0 && fds.1.revents & Int16(POLLOUT) != 0 {
+            socketFull = false
         }
         if ready > 0 && fds.0.revents != 0 {
             // One read empties the pipe unless it filled the buffer (a second read would only return EAGAIN).
@@ -244,11 +294,16 @@ final class IOLoop: @unchecked Sendable {
         return Int32(timeout)
     }
 
+    /// How long a close waits for consumers' `basic.cancel-ok` and for `connection.close-ok`.
+    static let shutdownGrace: Int64 = 2_000_000_000
+
     private func shutdown() {
         flushAllAcks()
-        for state in channels.values { cancelConsumersBeforeClose(state) }
+        cancelConsumersBeforeShutdown()
         if let conn {
             logger.debug("closing AMQP connection")
+            var timeout = Self.cTimeval(.nanoseconds(Self.shutdownGrace))
+            _ = amqp_set_rpc_timeout(conn, &timeout)
             _ = amqp_connection_close(conn, AMQP_REPLY_SUCCESS)
             amqp_destroy_connection(conn)
             self.conn = nil
@@ -260,9 +315,7 @@ final class IOLoop: @unchecked Sendable {
             swap(&taken, &inbox.commands)
             return taken
         }
-        for state in channels.values {
-            failChannel(state, with: .closed, endConsumers: nil)
-        }
+        for state in Array(channels.values) { removeChannel(state, releasingID: false) }
         channels.removeAll()
         for command in leftovers { reject(command, with: .closed) }
         events.finish()

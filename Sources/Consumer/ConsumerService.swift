@@ -190,6 +190,10 @@ public struct ConsumerService: Service {
             case .recovered(let endpoint):
                 logger.notice("broker connection recovered (\(endpoint))")
                 notifier.status("consuming again after recovery")
+            case .restoreFailed(let what, let error, let retrying):
+                logger.warning(
+                    "after recovery, \(what) could not be restored (\(retrying ? "retrying" : "given up")): \(error)")
+                notifier.status("\(what) could not be restored after recovery")
             case .blocked(let reason):
                 logger.warning("the broker blocked publishing: \(reason)")
                 notifier.status("the broker blocked publishing: \(reason)")

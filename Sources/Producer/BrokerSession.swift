@@ -189,6 +189,10 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
             case .recovered(let endpoint):
                 metrics.brokerConnected.record(1)
                 logger.notice("broker connection recovered", metadata: ["endpoint": "\(endpoint)"])
+            case .restoreFailed(let what, let error, let retrying):
+                logger.warning(
+                    "after recovery, \(what) could not be restored",
+                    metadata: ["error": "\(error)", "retrying": "\(retrying)"])
             case .blocked(let reason):
                 state.withLockedValue { $0.blocked = true }
                 metrics.brokerBlocked.record(1)

@@ -39,4 +39,13 @@ struct BackoffTests {
         }
         #expect(seen.count > 100, "jitter should spread delays")
     }
+
+    @Test func aConnectionLostSoonAfterItWasMadeKeepsBackingOff() {
+        // Up 1 s with a 5 s maximum: the broker accepted, then dropped it; the next attempt waits longer.
+        #expect(IOLoop.attemptAfterLoss(previous: 3, uptimeNanoseconds: 1_000_000_000, backoffMaximum: backoff) == 4)
+        // Up long enough: the next loss starts over.
+        #expect(IOLoop.attemptAfterLoss(previous: 3, uptimeNanoseconds: 5_000_000_000, backoffMaximum: backoff) == 0)
+        let long = Backoff(initial: .milliseconds(100), maximum: .seconds(30))
+        #expect(IOLoop.attemptAfterLoss(previous: 0, uptimeNanoseconds: 10_000_000_000, backoffMaximum: long) == 1)
+    }
 }
