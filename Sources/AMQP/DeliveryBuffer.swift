@@ -7,8 +7,8 @@
 ///
 /// It replaces `AsyncThrowingStream<[Delivery]>`, whose per-element generic storage and batch-of-arrays shape showed
 /// in the consume profile, and keeps its semantics: when the reading task is cancelled while it waits, or every
-/// ``Consumer`` and iterator of it is gone (``Lifetime``), the buffer terminates, drops what it holds (those
-/// deliveries stay unacknowledged and are redelivered) and runs `onTermination` once; a finished buffer first
+/// ``Consumer`` and iterator of it is gone (``Lifetime``), the buffer terminates, rejects what it holds with requeue
+/// (so the broker hands those deliveries to another consumer at once) and runs `onTermination` once; a finished buffer first
 /// yields what it holds, then ends (with its error, thrown once).
 ///
 /// `@unchecked Sendable`: `state` is only touched under its lock; `staged` only by the connection's I/O thread.
@@ -135,20 +135,24 @@ final class DeliveryBuffer: @unchecked Sendable {
             onCancel: { terminate() }, isolation: actor)
     }
 
-    /// Ends the buffer from the reader's side (cancelled, or gone): drops what is pending and runs `onTermination`.
+    /// Ends the buffer from the reader's side (cancelled, or gone): rejects what is pending with requeue (nobody
+    /// will ever read it), then runs `onTermination`.
     func terminate() {
-        let (waiter, action) = state.withLock {
-            state -> (UnsafeContinuation<[Delivery]?, any Error>?, (@Sendable () -> Void)?) in
-            guard !state.terminated else { return (nil, nil) }
+        let (waiter, action, unread) = state.withLock {
+            state -> (UnsafeContinuation<[Delivery]?, any Error>?, (@Sendable () -> Void)?, [Delivery]) in
+            guard !state.terminated else { return (nil, nil, []) }
             state.terminated = true
-            state.pending.removeAll()
+            var unread: [Delivery] = []
+            swap(&unread, &state.pending)
             defer {
                 state.waiter = nil
                 state.onTermination = nil
             }
-            return (state.waiter, state.end == nil ? state.onTermination : nil)
+            return (state.waiter, state.end == nil ? state.onTermination : nil, unread)
         }
         waiter?.resume(returning: nil)
+        // A delivery from an earlier channel is stale: the broker requeued it already when that channel closed.
+        for delivery in unread { try? delivery.reject(requeue: true) }
         action?()
     }
 

@@ -181,19 +181,18 @@ struct ConnectionFaultTests {
         let connection = try await TestBroker.connect()
         let channel = try await connection.openChannel(confirms: true)
         let exchange = TestBroker.unique("misattributed")
-        try await channel.declareExchange(exchange, type: "direct", autoDelete: true)
+        // Neither auto-deletes: the broker's close cancels the channel's consumer, which would delete them.
+        try await channel.declareExchange(exchange, type: "direct")
         let queue = TestBroker.unique("misattributed.q")
-        try await channel.declareQueue(queue, autoDelete: true)
+        try await channel.declareQueue(queue, autoDelete: false)
         try await channel.bindQueue(queue, exchange: exchange, routingKey: "routed")
-        let consumer = try await channel.consume(queue: queue, prefetch: 200)
-        let refused = Atomic<Int>(0)
-        let consuming = Task {
-            for try await delivery in consumer {
-                do { try delivery.ack() } catch AMQPError.staleDelivery { refused.add(1, ordering: .relaxed) }
-            }
-        }
         var wrong: [String] = []
         for round in 0..<10 {
+            // The close ends the channel's consumer (with the error): each round consumes anew.
+            let consumer = try await channel.consume(queue: queue, prefetch: 200)
+            let consuming = Task {
+                for try await delivery in consumer { try? delivery.ack() }
+            }
             let burst = (0..<300).map { _ in
                 channel.publishWithDeferredConfirm([0], exchange: exchange, routingKey: "routed")
             }
@@ -204,6 +203,8 @@ struct ConnectionFaultTests {
                 [1], exchange: exchange, routingKey: "nobody", mandatory: true)
             _ = await failing.result
             for confirmation in burst { _ = try? await confirmation.wait() }
+            consuming.cancel()
+            _ = await consuming.result
             do {
                 try await unroutable.wait()
                 wrong.append("round \(round): an unroutable publish after the close was reported confirmed")
@@ -218,8 +219,8 @@ struct ConnectionFaultTests {
         // No stale delivery tag reached the broker: a 406 would have closed the channel and ended the consumer.
         try await channel.publish([2], exchange: exchange, routingKey: "routed")
         #expect(connection.isConnected)
-        consuming.cancel()
-        _ = await consuming.result
+        try await channel.deleteQueue(queue)
+        try await channel.deleteExchange(exchange)
         await connection.close()
     }
 
@@ -331,13 +332,17 @@ struct ConnectionFaultTests {
     @Test(.timeLimit(.minutes(1))) func deliveriesBufferedWhenTheIteratingTaskIsCancelledGoBackToTheQueue()
         async throws
     {
-        let (connection, channel, queue) = try await TestBroker.queue("cancel.requeue", confirms: true)
+        let connection = try await TestBroker.connect()
+        let channel = try await connection.openChannel(confirms: true)
+        // Not auto-delete: the first consumer's cancel would delete it.
+        let queue = TestBroker.unique("cancel.requeue")
+        try await channel.declareQueue(queue, autoDelete: false)
         for n in 0..<10 { try await channel.publish(Array("\(n)".utf8), routingKey: queue) }
         let consumeChannel = try await connection.openChannel(prefetch: 10)
-        let consumer = try await consumeChannel.consume(queue: queue)
         let firstTaken = Atomic<Bool>(false)
+        // The task owns the consumer: when it ends, nothing refers to the consumer any more.
         let iterating = Task {
-            for try await delivery in consumer {
+            for try await delivery in try await consumeChannel.consume(queue: queue) {
                 try delivery.ack()
                 firstTaken.store(true, ordering: .relaxed)
                 try await Task.sleep(for: .seconds(60))
@@ -358,6 +363,7 @@ struct ConnectionFaultTests {
             if got == 9 || ContinuousClock.now > deadline { break }
         }
         #expect(got == 9)
+        try await channel.deleteQueue(queue)
         await connection.close()
     }
 

@@ -74,4 +74,28 @@ struct TableCodingTests {
             exchange: "", routingKey: "k", properties: BasicProperties(headers: ["a": ["b": [[long: 1]]]]))
         #expect(header?.contains("header name is 256 bytes") == true)
     }
+
+    @Test func theEncodedSizeOfHeadersIsWhatRabbitMQCWrites() throws {
+        let tables: [FieldTable] = [
+            [:],
+            ["traceparent": "00-abc-def-01", "x-warren-attempt": 2],
+            [
+                "flag": true, "small": .int8(-3), "unsigned": .uint16(65000), "wide": .int64(-1), "ratio": 0.5,
+                "f": .float(1.5), "bin": .bytes([1, 2, 3]), "when": .timestamp(1), "dec": .decimal(decimals: 2, value: 1),
+                "nested": ["a": 1, "b": ["deep": "yes"]], "list": [1, "two", false, ["x": .void]], "nothing": .void,
+            ],
+        ]
+        for table in tables {
+            let encoded = try #require(TableWireCodec.encode(table))
+            #expect(MessageValidation.scan(table).size == encoded.count, "\(table)")
+        }
+    }
+
+    @Test func headersThatDoNotFitInOneFrameAreRefusedBeforeSending() {
+        let fits = BasicProperties(headers: ["big": .string(String(repeating: "x", count: 100_000))])
+        #expect(MessageValidation.problem(exchange: "", routingKey: "k", properties: fits) == nil)
+        let big = BasicProperties(headers: ["big": .string(String(repeating: "x", count: 200_000))])
+        let problem = MessageValidation.problem(exchange: "", routingKey: "k", properties: big)
+        #expect(problem?.contains("at most 126976 fit in one frame") == true, "\(problem ?? "nil")")
+    }
 }
