@@ -8,22 +8,27 @@ import Synchronization
 ///
 /// If the broker closes the channel (for example 404 on a publish to a missing exchange), the failed operation and
 /// every unconfirmed publish throw ``AMQPError/channelClosed(code:text:)``, the channel's consumers end with that
-/// error, and the channel is reopened at once with the same settings, so the handle stays usable. After a
-/// connection loss it is reopened by recovery.
+/// error, and the channel is reopened at once with the same settings, so the handle stays usable. It is reopened
+/// under a new number (see ``id``): RabbitMQ can still send frames of the closed channel after it answered the new
+/// one's `channel.open`, and those must never be taken for the new channel's. After a connection loss it is
+/// reopened by recovery, under the same number.
 public final class Channel: Sendable {
-    /// The channel number on the connection.
-    public let id: UInt16
+    /// The channel number on the connection. It changes when the broker closes the channel and the channel is
+    /// reopened (see above); read it for logs, not as a stable key.
+    public var id: UInt16 { number.load(ordering: .relaxed) }
     /// Whether publishes wait for publisher confirms.
     public let confirmMode: Bool
     /// The most publishes awaiting confirms at once; further publishes wait their turn on the I/O thread.
     public let maxInFlight: Int
 
     let loop: IOLoop
+    /// The current channel number; written by the I/O thread only.
+    let number: Atomic<UInt16>
     /// Bumped by the I/O thread whenever the channel is reopened: deliveries carry the value they arrived with.
     let generation = Atomic<UInt64>(0)
 
     init(id: UInt16, confirmMode: Bool, maxInFlight: Int, loop: IOLoop) {
-        self.id = id
+        self.number = Atomic(id)
         self.confirmMode = confirmMode
         self.maxInFlight = maxInFlight
         self.loop = loop

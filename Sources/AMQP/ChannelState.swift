@@ -84,9 +84,11 @@ final class ChannelState {
 
     init(channel: Channel) {
         self.channel = channel
+        self.id = channel.id
     }
 
-    var id: UInt16 { channel.id }
+    /// The channel's number on the wire (the I/O thread's copy of ``Channel/id``).
+    @exclusivity(unchecked) var id: UInt16
 
     /// The buffer of the consumer the current delivery is for (named by ``consumerTagCache``), if it is
     /// registered.

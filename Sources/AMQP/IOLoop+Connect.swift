@@ -14,7 +14,10 @@ extension IOLoop {
             let index = (endpointIndex + offset) % endpoints.count
             let endpoint = endpoints[index]
             do {
-                conn = try open(endpoint)
+                let opened = try open(endpoint)
+                conn = opened
+                // The broker may lower the heartbeat asked for: poll at the negotiated one.
+                heartbeatSeconds = Int(amqp_get_heartbeat(opened))
                 endpointIndex = index
                 currentEndpoint.withLock { $0 = endpoint }
                 connected.store(true, ordering: .relaxed)

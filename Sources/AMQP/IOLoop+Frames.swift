@@ -10,7 +10,7 @@ extension IOLoop {
     /// reports a missed broker heartbeat as an error.
     func readAvailableFrames() {
         var frame = amqp_frame_t()
-        var zero = timeval(tv_sec: 0, tv_usec: 0)
+        var zero = Glibc.timeval(tv_sec: 0, tv_usec: 0)
         var count = 0
         while let conn, count < 4096 {
             let rc = amqp_simple_wait_frame_noblock(conn, &frame, &zero)

@@ -1,6 +1,7 @@
 internal import CRabbitMQ
 import DequeModule
 import Logging
+import Synchronization
 
 /// Synchronous methods without blocking: each channel's ``RPCQueue`` puts one method on the wire, the frame handler
 /// matches its reply in wire order (so every frame the broker sent before the reply is handled before it), and a
@@ -178,10 +179,30 @@ extension IOLoop {
         }
         guard channels[id] === state else { return }
         if state.closingForGood && !state.rpcs.contains(where: { if case .close = $0 { true } else { false } }) {
-            removeChannel(state, releasingID: true)
+            channels[id] = nil
+            failChannel(state, with: .closed, endConsumers: nil)
+            for entry in state.rpcs.removeAll() { fail(entry, with: .closed, on: state, connectionGone: true) }
+            releaseChannelID(id, quarantined: true)
             return
         }
+        renumber(state)
         beginOpening(state)
+    }
+
+    /// Moves a channel the broker closed to a fresh number before reopening it: RabbitMQ can still send frames of
+    /// the closed channel (deliveries, confirms) after it answered the next `channel.open` on the same number, and
+    /// an old `basic.ack(multiple)` would then confirm the new channel's publishes. Frames for the old number are
+    /// ignored; the number is reused only after a quarantine.
+    private func renumber(_ state: ChannelState) {
+        guard state.id != Self.recoveryChannelID, let fresh = allocateChannelID() else { return }
+        let old = state.id
+        channels[old] = nil
+        state.id = fresh
+        state.channel.number.store(fresh, ordering: .relaxed)
+        channels[fresh] = state
+        releaseChannelID(old, quarantined: true)
+        logger.debug(
+            "reopening the channel under a new number", metadata: ["amqp.channel": "\(old)", "new": "\(fresh)"])
     }
 
     /// Acknowledges a server `connection.close` and treats the connection as lost.

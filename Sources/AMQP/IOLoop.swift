@@ -20,8 +20,11 @@ final class IOLoop: @unchecked Sendable {
         var sleeping = false
         var accepting = true
         var lastChannelID: UInt16 = 0
-        /// Numbers of channels the broker has closed, reused before new ones.
-        var freeChannelIDs: [UInt16] = []
+        /// Numbers of closed channels, reused (oldest first) before new ones.
+        var freeChannelIDs: Deque<UInt16> = []
+        /// Numbers of channels the broker closed, with when: reused only after ``IOLoop/quarantine``, since the
+        /// broker may still send frames of such a channel for a moment.
+        var quarantinedChannelIDs: Deque<(id: UInt16, since: Int64)> = []
         var consumerCount = 0
     }
 
@@ -132,21 +135,39 @@ final class IOLoop: @unchecked Sendable {
         _ = write(wakeWriteFD, &one, 1)
     }
 
-    /// A free channel number: one the broker has closed, else the next new one (at most 2000; 2047 is the
-    /// recovery channel's).
+    /// How long the number of a channel the broker closed is kept out of use.
+    static let quarantine: Int64 = 10_000_000_000
+
+    /// A free channel number: the oldest closed one, else a new one (at most 2000; 2047 is the recovery
+    /// channel's); a number the broker closed only once its quarantine passed, or when no other is left.
     func allocateChannelID() -> UInt16? {
-        inbox.withLock { inbox in
+        let now = Self.monotonicNanoseconds()
+        return inbox.withLock { inbox in
             guard inbox.accepting else { return nil }
-            if let reused = inbox.freeChannelIDs.popLast() { return reused }
-            guard inbox.lastChannelID < 2000 else { return nil }
-            inbox.lastChannelID += 1
-            return inbox.lastChannelID
+            while let oldest = inbox.quarantinedChannelIDs.first, now - oldest.since >= Self.quarantine {
+                inbox.quarantinedChannelIDs.removeFirst()
+                inbox.freeChannelIDs.append(oldest.id)
+            }
+            if let reused = inbox.freeChannelIDs.popFirst() { return reused }
+            if inbox.lastChannelID < 2000 {
+                inbox.lastChannelID += 1
+                return inbox.lastChannelID
+            }
+            return inbox.quarantinedChannelIDs.popFirst()?.id
         }
     }
 
-    /// Makes a channel number available again once the broker closed that channel. I/O thread.
-    func releaseChannelID(_ id: UInt16) {
-        inbox.withLock { $0.freeChannelIDs.insert(id, at: 0) }
+    /// Makes a channel number available again: at once after the broker's `channel.close-ok` (or a connection
+    /// loss), after ``quarantine`` when the broker closed the channel itself. I/O thread.
+    func releaseChannelID(_ id: UInt16, quarantined: Bool = false) {
+        let now = Self.monotonicNanoseconds()
+        inbox.withLock { inbox in
+            if quarantined {
+                inbox.quarantinedChannelIDs.append((id, now))
+            } else {
+                inbox.freeChannelIDs.append(id)
+            }
+        }
     }
 
     func makeConsumerTag() -> String {

@@ -56,7 +56,7 @@ struct ConnectionFaultTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2))) func anRPCThatIsNeverAnsweredFailsOnlyItsChannel() async throws {
+    @Test(.timeLimit(.minutes(5))) func anRPCThatIsNeverAnsweredFailsOnlyItsChannel() async throws {
         try await PrivateBroker.with { broker in
             let connection = try await Connection.connect(try configuration(broker.url), logger: TestBroker.logger)
             let events = connection.events()
@@ -98,7 +98,7 @@ struct ConnectionFaultTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2))) func aConsumerOnAStuckQueueDoesNotStopRecoveryOrPublishing() async throws {
+    @Test(.timeLimit(.minutes(5))) func aConsumerOnAStuckQueueDoesNotStopRecoveryOrPublishing() async throws {
         try await PrivateBroker.with { broker in
             let proxy = try await TCPProxy.start(targetPort: broker.port)
             let url = "amqp://guest:guest@127.0.0.1:\(proxy.port)/%2F"
