@@ -147,33 +147,45 @@ struct ConnectionFaultTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func twoUnroutableMandatoryPublishesInOneBurstAreBothReturned() async throws {
+    @Test(.timeLimit(.minutes(1))) func unroutableMandatoryPublishesInOneBurstAreAllReturned() async throws {
         let connection = try await TestBroker.connect()
         let channel = try await connection.openChannel(confirms: true)
         let exchange = TestBroker.unique("burst")
-        try await channel.declareExchange(exchange, type: "direct", autoDelete: true)
+        try await channel.declareExchange(exchange, type: "direct")
+        // Durable, with persistent messages, so routed and unroutable confirms interleave.
         let queue = TestBroker.unique("burst.routed")
-        try await channel.declareQueue(queue, autoDelete: true)
+        try await channel.declareQueue(queue, durable: true, autoDelete: false)
         try await channel.bindQueue(queue, exchange: exchange, routingKey: "routed")
         var wrong: [String] = []
-        for round in 0..<20 {
-            let first = channel.publishWithDeferredConfirm(
-                [1], exchange: exchange, routingKey: "nobody", mandatory: true)
-            let second = channel.publishWithDeferredConfirm(
-                [2], exchange: exchange, routingKey: "nobody", mandatory: true)
-            let routed = channel.publishWithDeferredConfirm(
-                [3], exchange: exchange, routingKey: "routed", mandatory: true)
-            for (name, confirmation) in [("first", first), ("second", second)] {
+        func routed() -> [AMQP.Confirmation] {
+            (0..<10).map { _ in
+                channel.publishWithDeferredConfirm(
+                    [3], exchange: exchange, routingKey: "routed", properties: .persistent, mandatory: true)
+            }
+        }
+        for round in 0..<10 {
+            // Unroutable publishes in a row: RabbitMQ returns each, then confirms a run of them with one multiple ack.
+            var confirmations = routed()
+            let unroutable = (0..<50).map { n in
+                channel.publishWithDeferredConfirm(
+                    [UInt8(n)], exchange: exchange, routingKey: "nobody", mandatory: true)
+            }
+            confirmations += routed()
+            for (n, confirmation) in unroutable.enumerated() {
                 do {
                     try await confirmation.wait()
-                    wrong.append("round \(round): \(name) unroutable publish reported confirmed")
+                    wrong.append("round \(round): unroutable publish \(n) reported confirmed")
                 } catch AMQPError.publishReturned(let code, _) {
                     #expect(code == 312)
                 }
             }
-            do { try await routed.wait() } catch { wrong.append("round \(round): routed publish failed: \(error)") }
+            for confirmation in confirmations {
+                do { try await confirmation.wait() } catch { wrong.append("round \(round): routed: \(error)") }
+            }
         }
-        #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+        #expect(wrong.isEmpty, "\(wrong.count) wrong outcomes, first: \(wrong.prefix(5))")
+        try await channel.deleteQueue(queue)
+        try await channel.deleteExchange(exchange)
         await connection.close()
     }
 
