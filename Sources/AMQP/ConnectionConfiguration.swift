@@ -11,8 +11,10 @@ public struct ConnectionConfiguration: Sendable {
     public var connectTimeout: Duration = .seconds(5)
     /// Time allowed for the AMQP handshake and login (default 10 s).
     public var handshakeTimeout: Duration = .seconds(10)
-    /// Time allowed for a synchronous method such as `queue.declare` (default 30 s); past it the connection is
-    /// considered dead and recovered.
+    /// Time allowed for a synchronous method such as `queue.declare` (default 30 s), counted from the call; past it
+    /// the method fails with ``AMQPError/rpcTimeout(method:)`` and its channel alone is reset (closed and reopened).
+    /// Methods the connection sends itself while restoring (reopening, re-declaring, re-consuming) count it from
+    /// when they are sent.
     public var rpcTimeout: Duration = .seconds(30)
     /// TLS settings for `amqps` endpoints that carry none in their URL (default: verify with no CA file, which
     /// fails unless one is given).
