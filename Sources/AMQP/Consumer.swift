@@ -39,7 +39,6 @@ public struct Consumer: AsyncSequence, Sendable {
         /// The next delivery (see ``next()``), running on the caller's isolation: `for try await` calls this one,
         /// so taking a delivery that has already arrived costs no executor hop.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Delivery? {
-            let cursor = self.cursor
             if cursor.index < cursor.batch.count {
                 defer { cursor.index += 1 }
                 return cursor.batch[cursor.index]

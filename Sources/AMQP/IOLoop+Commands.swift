@@ -209,7 +209,8 @@ extension IOLoop {
     /// since the last answer run out; a publish that does not fit is held and the loop waits for POLLOUT. An empty
     /// send queue always takes one message (however large), so big messages still go out.
     func hasSocketRoom(for publishing: Publishing) -> Bool {
-        let needed = publishing.body.count + 4096
+        // The body plus its method, header and frame overhead (headers beyond that are covered by the reserve).
+        let needed = publishing.body.count + 512
         if writeBudget >= needed {
             writeBudget -= needed
             return true

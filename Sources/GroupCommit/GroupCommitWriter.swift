@@ -143,6 +143,9 @@ public final class GroupCommitWriter: Sendable {
     /// Totals since creation.
     public var statistics: Statistics { state.withLockedValue { $0.statistics } }
 
+    /// Calls queued for the next batch (not yet running). Any thread.
+    public var queuedCalls: Int { state.withLockedValue { $0.queue.count } }
+
     private enum Turn: Sendable {
         case lead
         case done

@@ -29,13 +29,15 @@ import Testing
     /// Runs `body` while a call inserting `id` holds the writer (its body sleeps 0.3 s on the writer's queue), so
     /// the calls `body` starts queue behind it and form the next batch.
     private static func whileHolding<T>(
-        _ writer: GroupCommitWriter, id: String, _ body: () async throws -> T
+        _ writer: GroupCommitWriter, id: String, until queued: Int, _ body: () async throws -> T
     ) async throws -> T {
         let holding = Atomic(false)
         async let holder: Void = writer.write(durable: false) { db in
             try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [id])
             holding.store(true, ordering: .sequentiallyConsistent)
-            Thread.sleep(forTimeInterval: 0.3)
+            // Holds the batch until the body's calls are queued behind it (however loaded the machine is).
+            let deadline = Date().addingTimeInterval(10)
+            while writer.queuedCalls < queued && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
         }
         while !holding.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
         let result = try await body()
@@ -117,7 +119,7 @@ import Testing
     @Test func aFailedCommitFailsEveryCallOfItsBatchAndNoOther() async throws {
         let pool = try Self.database()
         let writer = GroupCommitWriter(pool)
-        let (orphanOutcome, bystanderOutcome) = try await Self.whileHolding(writer, id: "first") {
+        let (orphanOutcome, bystanderOutcome) = try await Self.whileHolding(writer, id: "first", until: 2) {
             // A deferred foreign key fails at COMMIT, not in the statement: the whole second batch fails.
             async let orphan = Self.outcome {
                 try await writer.write(durable: false) { db in
@@ -145,7 +147,7 @@ import Testing
         let pool = try Self.database()
         let writer = GroupCommitWriter(pool)
         // The next two calls queue into one batch, led by the first of them, which is then cancelled.
-        try await Self.whileHolding(writer, id: "holder") {
+        try await Self.whileHolding(writer, id: "holder", until: 2) {
             let leader = Task {
                 try await writer.write(durable: true) { db in
                     try db.execute(sql: "INSERT INTO item (id) VALUES ('leader')")
