@@ -81,7 +81,8 @@ struct TableCodingTests {
             ["traceparent": "00-abc-def-01", "x-warren-attempt": 2],
             [
                 "flag": true, "small": .int8(-3), "unsigned": .uint16(65000), "wide": .int64(-1), "ratio": 0.5,
-                "f": .float(1.5), "bin": .bytes([1, 2, 3]), "when": .timestamp(1), "dec": .decimal(decimals: 2, value: 1),
+                "f": .float(1.5), "bin": .bytes([1, 2, 3]), "when": .timestamp(1),
+                "dec": .decimal(decimals: 2, value: 1),
                 "nested": ["a": 1, "b": ["deep": "yes"]], "list": [1, "two", false, ["x": .void]], "nothing": .void,
             ],
         ]
