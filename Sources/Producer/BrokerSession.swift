@@ -131,9 +131,16 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
         while !Task.isCancelled {
             do {
                 let setup = try await connection.openChannel()
-                try await topology.declare(on: setup)
-                // Before accepting anything: a status update for an event accepted now must find this queue.
-                try await topology.declareStatusQueue(named: configuration.name, on: setup)
+                do {
+                    try await topology.declare(on: setup)
+                    // Before accepting anything: a status update for an event accepted now must find this queue.
+                    try await topology.declareStatusQueue(named: configuration.name, on: setup)
+                } catch {
+                    // Each retry opens a new one: never leave this one behind.
+                    await setup.close()
+                    throw error
+                }
+                await setup.close()
                 let publisher = try await connection.openChannel(confirms: true, maxInFlight: 10_000)
                 state.withLockedValue { state in
                     state.link = Link(connection: connection, publisher: publisher)

@@ -41,12 +41,21 @@ struct StatusListener: Service, CustomStringConvertible {
     private func listen() async throws {
         let link = try await broker.waitForLink()
         let channel = try await link.connection.openChannel()
-        let queue = try await configuration.service.topology.declareStatusQueue(named: configuration.name, on: channel)
-        let consumer = try await channel.consume(queue: queue, prefetch: 256)
-        logger.info("listening for status updates", metadata: ["queue": "\(queue)"])
-        for try await delivery in consumer {
-            try await handle(delivery)
+        // Closed on every way out: a listener restarted after an error must not leave its channel (and up to 256
+        // unacknowledged updates) behind.
+        do {
+            let queue = try await configuration.service.topology.declareStatusQueue(
+                named: configuration.name, on: channel)
+            let consumer = try await channel.consume(queue: queue, prefetch: 256)
+            logger.info("listening for status updates", metadata: ["queue": "\(queue)"])
+            for try await delivery in consumer {
+                try await handle(delivery)
+            }
+        } catch {
+            await channel.close()
+            throw error
         }
+        await channel.close()
     }
 
     private func handle(_ delivery: Delivery) async throws {
