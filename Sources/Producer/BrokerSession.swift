@@ -161,15 +161,26 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
                         "error": "\(error)", "attempt": "\(attempt)",
                         "hint": "a 406 means a queue exists with other arguments: match --queue-type or delete it",
                     ])
-                try? await Task.sleep(for: .seconds(min(attempt, 5)))
+                await waitBeforeRetry(attempt: attempt, connection: connection)
             }
+        }
+    }
+
+    /// Waits `min(attempt, 5)` seconds before the next set-up attempt, or less: as soon as a connection that was
+    /// recovering is connected again (the attempt failed for want of a connection, not because of the broker's
+    /// answer), so the outbox starts draining the moment the broker is back.
+    private func waitBeforeRetry(attempt: Int, connection: Connection) async {
+        let wasConnected = connection.isConnected
+        let deadline = ContinuousClock.now + .seconds(min(attempt, 5))
+        while ContinuousClock.now < deadline && !Task.isCancelled {
+            if !wasConnected && connection.isConnected { return }
+            try? await Task.sleep(for: .milliseconds(100))
         }
     }
 
     /// Polls the events queue's depth every second on a connection of its own: a passive declare is a synchronous
     /// method, and a broker in a resource alarm stops reading a connection that publishes, so on the publishing
-    /// connection the poll would hold its I/O thread (and the `connection.blocked` notice behind it) until the
-    /// alarm clears. This connection never publishes and is never blocked.
+    /// connection the poll's reply would wait until the alarm clears. This connection never publishes and is never blocked.
     private func pollDepth(settings: ConnectionConfiguration) async {
         var configuration = settings
         configuration.connectionName = "\(settings.connectionName ?? "warren-producer") (queue depth)"

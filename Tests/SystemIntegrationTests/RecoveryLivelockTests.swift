@@ -34,6 +34,10 @@ struct RecoveryLivelockTests {
     /// One run; the seconds from the node answering again to the outbox empty, `nil` if it did not drain in 15 s.
     private func oneRun(_ run: Int, system: System, broker: PrivateBroker) async throws -> Double? {
         try await system.startProducer(mode: "async", arguments: ["--publish-timeout", "1"])
+        // As in the issue: the kill lands right after the producer declared its topology and status queue (a loaded
+        // machine can answer /readyz before that).
+        let declared = await system.timeUntil(timeout: .seconds(30)) { $0["warren_producer_broker_connected"] == 1 }
+        #expect(declared != nil, "run \(run): the producer declared its topology")
         kill(try await broker.pid(), SIGKILL)
         var accepted = 0
         for _ in 0..<50 where (try await system.post()).status == 202 { accepted += 1 }
