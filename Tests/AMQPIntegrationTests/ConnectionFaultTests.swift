@@ -135,6 +135,12 @@ struct ConnectionFaultTests {
             }
             #expect(streak == 20, "20 publishes in a row confirmed while a consumer's queue hangs")
             #expect(connection.isConnected)
+            // The stuck consumer is reported and retried in the background (each try fails after rpcTimeout, 2 s).
+            var reported = false
+            while !reported, let event = await iterator.next() {
+                if case .restoreFailed(let what, _, true) = event, what.contains("stuck") { reported = true }
+            }
+            #expect(reported, "the stuck consumer was reported as restoreFailed, retrying")
             // Once the queue answers again, the consumer is registered again and receives.
             try await suspendQueue("stuck", on: broker, resume: true)
             try await publisher.publish(Array("after".utf8), routingKey: "stuck")
