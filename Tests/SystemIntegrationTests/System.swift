@@ -6,9 +6,9 @@ import WarrenTestSupport
 /// A producer and a consumer as real processes on the shared test broker (or any broker or cluster: a URL list is
 /// tried in turn), with a fresh topology prefix.
 final class System: @unchecked Sendable {
-    /// The AMQP port `warren demo` gives its own broker in tests (away from the other private brokers).
-    static let demoBrokerPort =
-        (Int(ProcessInfo.processInfo.environment["WARREN_TEST_PRIVATE_PORT"] ?? "") ?? 5750) + 190
+    /// The AMQP port `warren demo` gives its own broker in tests: a private-broker slot of its own (a fixed offset
+    /// met the 20th private broker once the suite had that many, and the two epmds collided).
+    static let demoBrokerPort = PrivateBroker.reservePort()
 
     /// The consumers' broker URL (or comma-separated list).
     let url: String

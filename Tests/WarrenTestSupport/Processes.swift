@@ -59,6 +59,14 @@ public struct PrivateBroker: Sendable {
     /// A client certificate and key signed by the test CA.
     public var clientCertificate: String { "\(state)/tls/client.pem" }
 
+    /// Reserves `slots` broker slots for a broker started some other way (for example by `warren demo`) and
+    /// returns the first one's AMQP port, so its ports (and its epmd's, 1300 below) meet no private broker's.
+    public static func reservePort(slots: Int = 1) -> Int {
+        let base = Int(ProcessInfo.processInfo.environment["WARREN_TEST_PRIVATE_PORT"] ?? "") ?? 5750
+        let slot = nextPort.add(slots, ordering: .relaxed).newValue - slots + 1
+        return base + 10 * slot
+    }
+
     /// Starts a node, or a cluster of `nodes` nodes, runs `body`, stops every node on every path.
     ///
     /// The ports come from `$WARREN_TEST_PRIVATE_PORT` (default 5750) plus 10 per broker started by this process; a
@@ -66,9 +74,7 @@ public struct PrivateBroker: Sendable {
     public static func with<T>(
         nodes: Int = 1, tls: Bool = false, config: [String] = [], _ body: (PrivateBroker) async throws -> T
     ) async throws -> T {
-        let base = Int(ProcessInfo.processInfo.environment["WARREN_TEST_PRIVATE_PORT"] ?? "") ?? 5750
-        let slot = nextPort.add(nodes, ordering: .relaxed).newValue - nodes + 1
-        let port = base + 10 * slot
+        let port = reservePort(slots: nodes)
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("warren-broker-\(port)").path
         let broker = PrivateBroker(state: state, port: port, nodes: nodes)
         var arguments = ["start", "--port", "\(port)"]
