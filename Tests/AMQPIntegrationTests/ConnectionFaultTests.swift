@@ -256,6 +256,8 @@ struct ConnectionFaultTests {
         var configuration = try TestBroker.configuration(heartbeat: .seconds(2))
         configuration.endpoints = [Endpoint(host: "127.0.0.1", port: proxy.port)]
         configuration.recovery.backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(1))
+        // The shared broker answers slowly while the whole suite runs (two CI runs timed out the 10 s handshake).
+        configuration.handshakeTimeout = .seconds(30)
         let connection = try await Connection.connect(configuration, logger: TestBroker.logger)
         let channel = try await connection.openChannel(prefetch: 50)
         // Several consumers of each kind, so that whatever order recovery takes, one of each comes before the other.
