@@ -29,13 +29,21 @@ struct EventIntake: Sendable {
 
     /// Makes `event` safe; throws ``ProducerError/outboxFull(limit:)`` or ``ProducerError/storage(_:)`` when it
     /// cannot (nothing is then kept).
+    ///
+    /// The event and its outbox row are committed durably first, in one transaction; only then is it published
+    /// (when nothing waits in the outbox and the broker is ready). A confirm deletes the row; anything else leaves it
+    /// to the forwarder. So every `202` names an event that reaches the broker, through a crash too.
     func accept(_ event: CloudEvent, idempotencyKey: String?, callbackURL: String?) async throws -> Outcome {
         let direct = broker.isReady && store.outboxCount == 0
+        let seq: Int64
         do {
             let acceptance = try await store.accept(
-                event, idempotencyKey: idempotencyKey, callbackURL: callbackURL, spool: !direct,
+                event, idempotencyKey: idempotencyKey, callbackURL: callbackURL, publishing: direct,
                 outboxLimit: configuration.outboxLimit)
-            if case .existing(let record) = acceptance { return .replayed(record) }
+            switch acceptance {
+            case .existing(let record): return .replayed(record)
+            case .accepted(let outboxSeq): seq = outboxSeq
+            }
         } catch ProducerError.outboxFull(let limit) {
             metrics.rejectedFull.increment()
             throw ProducerError.outboxFull(limit: limit)
@@ -49,25 +57,26 @@ struct EventIntake: Sendable {
             let broker = self.broker
             let timeout = configuration.publishTimeout
             try await withDeadline(timeout) { try await broker.publish(event, timeout: timeout) }
-            metrics.publishLatency.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
-            metrics.confirmsAcked.increment()
-            metrics.acceptedDirect.increment()
-            return .published(id: event.id)
         } catch {
+            store.directPublishFailed(seq)
             metrics.confirmsFailed.increment()
             logger.warning(
-                "publish not confirmed; spooling to the outbox",
-                metadata: ["event.id": "\(event.id)", "error": "\(error)"])
+                "publish not confirmed; left in the outbox", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
+            spooled()
+            return .spooled(id: event.id)
         }
+        metrics.publishLatency.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        metrics.confirmsAcked.increment()
+        metrics.acceptedDirect.increment()
         do {
-            try await store.spool(event, outboxLimit: configuration.outboxLimit)
+            try await store.publishedDirectly(seq)
         } catch {
-            try? await store.discard(eventID: event.id)
-            if case ProducerError.outboxFull = error { metrics.rejectedFull.increment() }
-            throw error
+            // Confirmed all the same: the row is forwarded again later, a duplicate the consumer suppresses.
+            logger.warning(
+                "cannot delete a confirmed event from the outbox", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
+            forwarder.wake()
         }
-        spooled()
-        return .spooled(id: event.id)
+        return .published(id: event.id)
     }
 
     private func spooled() {

@@ -1,28 +1,32 @@
 import Foundation
 import GRDB
+import NIOConcurrencyHelpers
 public import Warren
 
 extension ProducerStore {
-    /// The result of ``accept(_:idempotencyKey:callbackURL:spool:outboxLimit:)``.
+    /// The result of ``accept(_:idempotencyKey:callbackURL:publishing:outboxLimit:)``.
     public enum Acceptance: Sendable, Hashable {
-        /// A new event, stored with status `accepted` (and in the outbox when spooled).
-        case accepted
+        /// A new event, stored with status `accepted` and its outbox row `outboxSeq`.
+        case accepted(outboxSeq: Int64)
         /// The idempotency key was seen before: this is the event it named; nothing new was stored.
         case existing(EventRecord)
     }
 
-    /// Records a new event as `accepted` (one transaction: event row, first history entry, and the outbox row when
-    /// `spool` is true). With an `idempotencyKey` already used, stores nothing and returns that event instead.
-    /// Throws ``ProducerError/eventExists(id:)`` when another event already has this id.
-    /// Throws ``ProducerError/outboxFull(limit:)`` when spooling would pass `outboxLimit`.
+    /// Records a new event as `accepted` in one durable transaction (fsynced before this returns): the event row,
+    /// its first history entry and its outbox row. With `publishing`, the caller publishes the event itself and
+    /// must then call ``publishedDirectly(_:)`` or ``directPublishFailed(_:)`` with the returned row; otherwise the
+    /// forwarder takes it. With an `idempotencyKey` already used, stores nothing and returns that event instead
+    /// (which is safe: it was committed the same way). Throws ``ProducerError/eventExists(id:)`` when another event
+    /// already has this id, ``ProducerError/outboxFull(limit:)`` when the outbox holds `outboxLimit` rows.
     public func accept(
-        _ event: CloudEvent, idempotencyKey: String?, callbackURL: String?, spool: Bool, outboxLimit: Int
+        _ event: CloudEvent, idempotencyKey: String?, callbackURL: String?, publishing: Bool, outboxLimit: Int
     ) async throws -> Acceptance {
         let now = Date().timeIntervalSince1970
         let body = event.encoded()
-        if spool { try reserveOutbox(limit: outboxLimit) }
+        try reserveOutbox(limit: outboxLimit)
+        let marked = NIOLockedValueBox<Int64?>(nil)
         do {
-            let outcome: Acceptance = try await write(durable: spool) { db in
+            let outcome: Acceptance = try await write(durable: true) { db in
                 // Cached statements: compiled once per connection, not once per request.
                 if let idempotencyKey,
                     let existing = try Row.fetchOne(
@@ -47,25 +51,22 @@ extension ProducerStore {
                 try db.cachedStatement(
                     sql: "INSERT INTO status_history (event_id, status, attempt, at) VALUES (?, 'accepted', 1, ?)"
                 ).execute(arguments: [event.id, now])
-                if spool {
-                    try db.cachedStatement(sql: "INSERT INTO outbox (event_id, body, spooled_at) VALUES (?, ?, ?)")
-                        .execute(arguments: [event.id, Data(body), now])
+                try db.cachedStatement(sql: "INSERT INTO outbox (event_id, body, spooled_at) VALUES (?, ?, ?)")
+                    .execute(arguments: [event.id, Data(body), now])
+                let seq = db.lastInsertedRowID
+                if publishing {
+                    self.markPublishing(seq)
+                    marked.withLockedValue { $0 = seq }
                 }
-                return .accepted
+                return .accepted(outboxSeq: seq)
             }
-            if spool, case .existing = outcome { releaseOutbox(1) }
+            if case .existing = outcome { releaseOutbox(1) }
             return outcome
         } catch {
-            if spool { releaseOutbox(1) }
+            // A savepoint rolled back, or the batch's commit failed (then nothing of it is stored).
+            if let seq = marked.withLockedValue({ $0 }) { directPublishFailed(seq) }
+            releaseOutbox(1)
             throw error
-        }
-    }
-
-    /// Forgets an event that never reached the broker nor the outbox (its request is answered with an error).
-    public func discard(eventID: String) async throws {
-        try await write(durable: false) { db in
-            try db.execute(sql: "DELETE FROM status_history WHERE event_id = ?", arguments: [eventID])
-            try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [eventID])
         }
     }
 

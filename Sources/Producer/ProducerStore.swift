@@ -9,14 +9,19 @@ import Warren
 ///
 /// One instance per process owns the file; `Sendable`, every method may be called from any task. Writes are
 /// serialized by GRDB's writer queue and reads run concurrently on its reader pool: none of them runs on the Swift
-/// cooperative pool. Commits that put an event in the outbox use `synchronous=FULL` (durable before they return:
-/// that is what lets the producer answer `202` for an event only it holds); the others use `NORMAL`.
+/// cooperative pool. Commits that accept an event use `synchronous=FULL` (durable before they return: that is what
+/// lets the producer answer `202`); the others use `NORMAL`.
+///
+/// Transactional outbox: every accepted event is committed together with its outbox row. A request that publishes
+/// the event itself marks the row as its own until the broker confirms it (then the row is deleted) or does not
+/// (then the row is left to ``OutboxForwarder``). After a crash every row still there is forwarded again.
 public final class ProducerStore: Sendable {
     let pool: DatabasePool
     /// Every write transaction goes through it: concurrent requests share one commit.
     let writer: GroupCommitWriter
-    /// Rows in the outbox, kept in memory so the hot path never counts the table.
-    let outboxRows: NIOLockedValueBox<Int>
+    /// The outbox's rows as counted in memory (the hot path never counts the table) and those a request is
+    /// publishing itself right now (the forwarder leaves them alone).
+    let outboxState: NIOLockedValueBox<OutboxState>
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws(ProducerError) {
@@ -30,8 +35,9 @@ public final class ProducerStore: Sendable {
             try Self.migrator.migrate(pool)
             self.pool = pool
             writer = GroupCommitWriter(pool)
-            outboxRows = NIOLockedValueBox(
-                try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 })
+            outboxState = NIOLockedValueBox(
+                OutboxState(
+                    rows: try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }))
         } catch {
             throw .storage("cannot open \(path): \(error)")
         }
