@@ -73,7 +73,8 @@ struct EventIntake: Sendable {
         } catch {
             // Confirmed all the same: the row is forwarded again later, a duplicate the consumer suppresses.
             logger.warning(
-                "cannot delete a confirmed event from the outbox", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
+                "cannot delete a confirmed event from the outbox",
+                metadata: ["event.id": "\(event.id)", "error": "\(error)"])
             forwarder.wake()
         }
         return .published(id: event.id)
