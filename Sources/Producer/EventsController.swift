@@ -53,7 +53,7 @@ struct EventsController: Sendable {
         logger[metadataKey: "traceparent"] = "\(event.traceparent ?? "")"
         switch mode {
         case .async: return try await accept(event, key: key, callbackURL: callbackURL, logger: logger)
-        case .sync: return try await process(event, logger: logger)
+        case .sync: return try await process(event, key: key, logger: logger)
         }
     }
 
@@ -76,8 +76,9 @@ struct EventsController: Sendable {
                 "the broker is unavailable and the outbox is full (\(limit) events); retry later",
                 retryAfter: estimator.retryAfterSeconds())
         } catch let error as ProducerError {
+            // The error's text names files and SQLite's state: the log gets it, the client does not.
             logger.error("event not accepted", metadata: ["error": "\(error)"])
-            throw Problem.unavailable("the event could not be stored: \(error); retry later", retryAfter: 5)
+            throw Problem.unavailable("the event could not be stored; retry later", retryAfter: 5)
         }
         let id: String
         var status = EventStatus.accepted
@@ -106,7 +107,29 @@ struct EventsController: Sendable {
             status: .accepted, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.encoded())))
     }
 
-    private func process(_ event: CloudEvent, logger: Logger) async throws -> Response {
+    private func process(_ event: CloudEvent, key: String?, logger: Logger) async throws -> Response {
+        if let key, let existing = try await storedEvent(idempotencyKey: key) {
+            guard existing.status.isFinal else {
+                throw Problem(
+                    .conflict,
+                    detail: "the event of this Idempotency-Key is still in progress (its status is at Location); "
+                        + "retry later with the same key",
+                    headers: [.location: EventRecord.statusPath(existing.id)])
+            }
+            let update = StatusUpdate(
+                id: existing.id, status: existing.status, attempt: existing.attempt, at: existing.updatedAt,
+                result: existing.result, error: existing.error)
+            return syncResponse(update, replayed: true)
+        }
+        // An id already known is another event's (an async one still pending, perhaps): never run this data
+        // under it, and never let its outcome overwrite that event's.
+        if try await storedEvent(id: event.id) != nil {
+            throw Problem(
+                .conflict,
+                detail: "an event with id \(WarrenError.quote(event.id)) was already accepted (its status is at "
+                    + "Location); send a new id or none",
+                headers: [.location: EventRecord.statusPath(event.id)])
+        }
         let outcome: StatusUpdate
         do {
             outcome = try await sync.process(event)
@@ -127,12 +150,37 @@ struct EventsController: Sendable {
                 throw Problem.unavailable("\(error); retry later", retryAfter: 1)
             }
         }
-        try? await store.recordSync(event, outcome: outcome)
+        do {
+            try await store.recordSync(event, idempotencyKey: key, outcome: outcome)
+        } catch {
+            logger.warning("sync outcome not recorded", metadata: ["error": "\(error)"])
+        }
+        return syncResponse(outcome, replayed: false)
+    }
+
+    private func syncResponse(_ outcome: StatusUpdate, replayed: Bool) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        headers[.location] = EventRecord.statusPath(event.id)
+        headers[.location] = EventRecord.statusPath(outcome.id)
+        if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
         return Response(
             status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: outcome.encoded())))
+    }
+
+    private func storedEvent(id: String) async throws -> EventRecord? {
+        do {
+            return try await store.event(id: id)
+        } catch {
+            throw Problem.unavailable("the event store is unavailable; retry later", retryAfter: 5)
+        }
+    }
+
+    private func storedEvent(idempotencyKey: String) async throws -> EventRecord? {
+        do {
+            return try await store.event(idempotencyKey: idempotencyKey)
+        } catch {
+            throw Problem.unavailable("the event store is unavailable; retry later", retryAfter: 5)
+        }
     }
 
     // MARK: - GET /v1/events/{id}
@@ -253,6 +301,12 @@ struct EventsController: Sendable {
         if let value = request.uri.queryParameters["mode"] {
             guard let mode = ProducerConfiguration.Mode(rawValue: String(value)) else {
                 throw Problem(.badRequest, detail: "mode must be async or sync")
+            }
+            if mode == .sync, configuration.mode == .async, !configuration.allowSyncOverride {
+                throw Problem(
+                    .forbidden,
+                    detail: "this producer runs in async mode and does not let a request choose sync mode "
+                        + "(its operator can allow it with --allow-sync-override); send the event without ?mode=sync")
             }
             return mode
         }

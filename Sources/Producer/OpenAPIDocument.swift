@@ -25,6 +25,9 @@ enum OpenAPIDocument {
                 - name: mode
                   in: query
                   required: false
+                  description: >-
+                    `sync` on an async producer is refused with 403 unless it runs with `--allow-sync-override`; `async`
+                    is always allowed.
                   schema: {type: string, enum: [async, sync]}
                 - name: callback_url
                   in: query
@@ -34,7 +37,9 @@ enum OpenAPIDocument {
                 - name: Idempotency-Key
                   in: header
                   required: false
-                  description: The same key returns the same event id and never publishes twice.
+                  description: >-
+                    The same key returns the same event id and never publishes twice (`Idempotent-Replayed: true`). In sync
+                    mode it returns the recorded outcome without calling the consumer again, or 409 while that call runs.
                   schema: {type: string, minLength: 1, maxLength: 255, pattern: '^[!-~]+$'}
                 - name: Prefer
                   in: header
@@ -69,9 +74,16 @@ enum OpenAPIDocument {
                       schema: {$ref: '#/components/schemas/StatusUpdate'}
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
+                '403':
+                  description: '`?mode=sync` on an async producer started without `--allow-sync-override`.'
+                  content:
+                    application/problem+json:
+                      schema: {$ref: '#/components/schemas/Problem'}
                 '408': {$ref: '#/components/responses/Problem'}
                 '409':
-                  description: An event with this id was already accepted; `Location` is its status URL.
+                  description: >-
+                    An event with this id was already accepted, or (sync mode) the call of this Idempotency-Key is still
+                    running; `Location` is its status URL.
                   headers:
                     Location: {schema: {type: string}}
                   content:

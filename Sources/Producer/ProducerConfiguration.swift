@@ -18,6 +18,9 @@ public struct ProducerConfiguration: Sendable, CustomStringConvertible {
     public var service: ServiceSettings
     /// The default mode.
     public var mode: Mode = .async
+    /// Whether a request may ask for sync mode (`?mode=sync`) when the default is async (default false: an async
+    /// deployment never lets a client make it wait on the consumer).
+    public var allowSyncOverride = false
     /// The consumer's base URL for sync mode.
     public var consumerURL: String = "http://127.0.0.1:8081"
     /// The producer's name: its status queue is `warren.status.<name>`.

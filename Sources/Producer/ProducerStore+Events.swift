@@ -87,16 +87,26 @@ extension ProducerStore {
         }
     }
 
-    /// Records the outcome of a sync-mode call as the event's status (creating the event when new).
-    public func recordSync(_ event: CloudEvent, outcome: StatusUpdate) async throws {
+    /// The event stored with `idempotencyKey`, or nil.
+    public func event(idempotencyKey: String) async throws -> EventRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM events WHERE idempotency_key = ?", arguments: [idempotencyKey])
+                .map(Self.record)
+        }
+    }
+
+    /// Records the outcome of a sync-mode call as the event's status, creating the event (with its idempotency key)
+    /// when new. An event that a concurrent request stored first under this id or key is left as it is.
+    public func recordSync(_ event: CloudEvent, idempotencyKey: String?, outcome: StatusUpdate) async throws {
         let now = Date().timeIntervalSince1970
         try await write(durable: false) { db in
             try db.execute(
                 sql: """
-                    INSERT OR IGNORE INTO events (id, type, status, attempt, created_at, updated_at)
-                    VALUES (?, ?, 'accepted', 1, ?, ?)
+                    INSERT OR IGNORE INTO events (id, type, status, attempt, created_at, updated_at, idempotency_key)
+                    VALUES (?, ?, 'accepted', 1, ?, ?, ?)
                     """,
-                arguments: [event.id, event.type, now, now])
+                arguments: [event.id, event.type, now, now, idempotencyKey])
+            guard db.changesCount == 1 else { return }
             _ = try Self.apply(outcome, in: db)
         }
     }

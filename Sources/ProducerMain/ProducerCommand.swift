@@ -21,6 +21,13 @@ struct ProducerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("async or sync ($WARREN_MODE; default async).", valueName: "mode"))
     var mode: String?
 
+    @Flag(
+        name: .customLong("allow-sync-override"),
+        help: ArgumentHelp(
+            "Let a request ask for sync mode with ?mode=sync when the default is async ($WARREN_ALLOW_SYNC_OVERRIDE=1; default off: 403)."
+        ))
+    var allowSyncOverride = false
+
     @Option(
         name: .customLong("consumer-url"),
         help: ArgumentHelp(
@@ -104,6 +111,8 @@ struct ProducerCommand: AsyncParsableCommand {
             throw .invalidConfiguration("mode \"\(modeName)\" is not async or sync")
         }
         configuration.mode = parsedMode
+        configuration.allowSyncOverride =
+            allowSyncOverride || ["1", "true", "yes"].contains(env["WARREN_ALLOW_SYNC_OVERRIDE"]?.lowercased() ?? "")
         let consumer = consumerURL ?? env["WARREN_CONSUMER_URL"] ?? configuration.consumerURL
         guard let url = URLComponents(string: consumer), ["http", "https"].contains(url.scheme ?? ""), url.host != nil
         else {

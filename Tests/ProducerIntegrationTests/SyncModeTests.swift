@@ -81,4 +81,66 @@ struct SyncModeTests {
             }
         }
     }
+
+    /// A stand-in consumer that counts its calls and succeeds with the event's own data as the result.
+    private static func countingConsumer(_ received: Received) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/ping") { _, _ in "pong" }
+        router.post("/v1/process") { request, _ -> Response in
+            var request = request
+            let body = Array(buffer: try await request.collectBody(upTo: 1 << 20))
+            received.append(Received.Entry(headers: [:], body: body))
+            let event = try CloudEvent.decode(body)
+            let update = StatusUpdate(id: event.id, status: .succeeded, attempt: 1, at: Date(), result: event.data)
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: update.encoded())))
+        }
+        return router
+    }
+
+    @Test("?mode=sync on an async producer is 403 unless it runs with --allow-sync-override")
+    func overrideNeedsTheFlag() async throws {
+        let received = Received()
+        try await FakeServer.with(Self.countingConsumer(received)) { base in
+            try await ProducerInstance.with(arguments: ["--consumer-url", base]) { producer in
+                let reply = try await producer.post(#"{"type":"demo.work"}"#, query: "?mode=sync")
+                #expect(reply.status == 403, "\(reply.text)")
+                #expect(reply.header("Content-Type") == "application/problem+json")
+                #expect(reply.text.contains("--allow-sync-override"), "\(reply.text)")
+            }
+            #expect(received.entries.isEmpty, "the consumer was called")
+            try await ProducerInstance.with(arguments: ["--consumer-url", base, "--allow-sync-override"]) { producer in
+                let reply = try await producer.post(#"{"type":"demo.work"}"#, query: "?mode=sync")
+                #expect(reply.status == 200, "\(reply.text)")
+            }
+            #expect(received.entries.count == 1)
+        }
+    }
+
+    @Test("sync mode cannot take over an accepted async event's id, and keeps Idempotency-Key")
+    func syncKeepsIdsAndKeys() async throws {
+        let received = Received()
+        try await FakeServer.with(Self.countingConsumer(received)) { base in
+            try await ProducerInstance.with(arguments: ["--consumer-url", base, "--allow-sync-override"]) { producer in
+                let accepted = try await producer.post(#"{"id":"order-1","type":"demo.work","data":{"n":1}}"#)
+                #expect(accepted.status == 202, "\(accepted.text)")
+                let hijack = try await producer.post(
+                    #"{"id":"order-1","type":"demo.work","data":{"n":666}}"#, query: "?mode=sync")
+                #expect(hijack.status == 409, "\(hijack.text)")
+                #expect(received.entries.isEmpty, "the forged event reached the consumer")
+                let status = try await TestHTTP.get("\(producer.base)/v1/events/order-1")
+                #expect(status.json["status"] as? String == "accepted", "\(status.text)")
+
+                let key = [("Idempotency-Key", "sync-key-1")]
+                let first = try await producer.post(
+                    #"{"type":"demo.work","data":{"n":2}}"#, query: "?mode=sync", headers: key)
+                #expect(first.status == 200, "\(first.text)")
+                let again = try await producer.post(
+                    #"{"type":"demo.work","data":{"n":2}}"#, query: "?mode=sync", headers: key)
+                #expect(again.status == 200, "\(again.text)")
+                #expect(again.json["id"] as? String == first.json["id"] as? String)
+                #expect(again.header("Idempotent-Replayed") == "true")
+                #expect(received.entries.count == 1, "the consumer ran \(received.entries.count) times for one key")
+            }
+        }
+    }
 }
