@@ -29,9 +29,18 @@ public enum ConsumerApp {
         let runner = HandlerRunner(timeout: configuration.handlerTimeout, stats: stats)
         let sync = SyncProcessor(
             registry: registry, store: store, runner: runner, stats: stats, state: state, logger: logger)
-        let router = ConsumerHTTP.router(
-            sync: sync, store: store, stats: stats, state: state, bodyLimit: configuration.httpBodyLimit)
         let settings = configuration.service
+        let router = ConsumerHTTP.router(
+            sync: sync, store: store, stats: stats, state: state, bodyLimit: configuration.httpBodyLimit,
+            authToken: settings.authToken)
+        if settings.listensOpenly {
+            logger.warning(
+                """
+                listening beyond loopback without authentication: anyone who reaches the port can run handlers \
+                through POST /v1/process; set --auth-token-file to require a bearer token
+                """,
+                metadata: ["host": "\(settings.host)"])
+        }
         let http = Application(
             router: router,
             configuration: ApplicationConfiguration(

@@ -24,9 +24,10 @@ enum ConsumerHTTP {
     /// The media types `POST /v1/process` accepts.
     static let acceptedMediaTypes: Set<String> = [CloudEvent.mediaType, "application/json"]
 
-    /// Builds the router.
+    /// Builds the router; `/v1/*` requires `authToken` as a bearer token when it is set.
     static func router(
-        sync: SyncProcessor, store: ProcessedStore, stats: ConsumerStats, state: ConsumerState, bodyLimit: Int
+        sync: SyncProcessor, store: ProcessedStore, stats: ConsumerStats, state: ConsumerState, bodyLimit: Int,
+        authToken: String?
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ProblemMiddleware(routes: routes, bodyLimit: bodyLimit))
@@ -36,7 +37,8 @@ enum ConsumerHTTP {
             return json(["status": "ready"])
         }
         router.get("/metrics") { _, _ in PrometheusExport.response() }
-        router.get("/v1/stats") { _, _ in
+        let v1 = router.group("/v1").add(middleware: BearerAuthMiddleware(token: authToken))
+        v1.get("/stats") { _, _ in
             let totals = try await store.totals()
             let snapshot = stats.snapshot
             return json([
@@ -48,7 +50,7 @@ enum ConsumerHTTP {
                 "redeliveries": snapshot.redeliveries, "acks": snapshot.acks, "consuming": state.isReady,
             ])
         }
-        router.post("/v1/process") { request, _ in
+        v1.post("/process") { request, _ in
             let mediaType = request.headers[.contentType]?.split(separator: ";").first
                 .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard let mediaType, acceptedMediaTypes.contains(mediaType) else {

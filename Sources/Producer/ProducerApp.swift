@@ -56,7 +56,8 @@ public enum ProducerApp {
         let controller = EventsController(
             configuration: configuration, intake: intake,
             sync: SyncForwarder(
-                client: client, consumerURL: configuration.consumerURL, timeout: configuration.syncTimeout),
+                client: client, consumerURL: configuration.consumerURL, timeout: configuration.syncTimeout,
+                token: configuration.consumerToken),
             store: store, broadcaster: broadcaster, estimator: estimator)
         let summary: @Sendable () -> String = {
             "mode \(configuration.mode.rawValue); \(broker.summary); outbox \(store.outboxCount)"

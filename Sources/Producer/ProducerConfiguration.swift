@@ -43,6 +43,8 @@ public struct ProducerConfiguration: Sendable, CustomStringConvertible {
     public var shutdownTimeout: Duration = .seconds(20)
     /// The bearer token `/v1/*` requires, or nil for none.
     public var authToken: String?
+    /// Sync mode: the bearer token sent to the consumer's `/v1/process`, or nil for none.
+    public var consumerToken: String?
     /// The key webhooks are signed with (raw bytes), or nil to create and keep one in the data directory.
     public var webhookSecret: [UInt8]?
 

@@ -12,6 +12,8 @@ struct SyncForwarder: Sendable {
     let client: HTTPClient
     let consumerURL: String
     let timeout: Duration
+    /// Sent as `Authorization: Bearer` when set (never logged).
+    var token: String?
 
     /// The consumer's outcome, or ``ProducerError/consumerUnreachable(_:)`` (connect failed: `503`),
     /// ``ProducerError/consumerTimeout`` (no answer within ``timeout``: `504`), or
@@ -20,6 +22,7 @@ struct SyncForwarder: Sendable {
         var request = HTTPClientRequest(url: consumerURL + "/v1/process")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: CloudEvent.mediaType)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.body = .bytes(event.encoded())
         let response: HTTPClientResponse
         let body: ByteBuffer
@@ -34,6 +37,10 @@ struct SyncForwarder: Sendable {
             throw ProducerError.consumerUnreachable(Self.summary(error))
         }
         let bytes = Array(buffer: body)
+        if response.status.code == 401 {
+            throw ProducerError.consumerFailed(
+                status: 401, detail: "the consumer refused this producer's token (set --consumer-token-file)")
+        }
         guard response.status.code == 200 else {
             let detail = (try? JSONValue.parse(bytes))?.objectValue?["detail"]?.stringValue ?? "no detail"
             throw ProducerError.consumerFailed(status: Int(response.status.code), detail: detail)

@@ -80,11 +80,11 @@ struct ProducerCommand: AsyncParsableCommand {
     var shutdownTimeout: Double?
 
     @Option(
-        name: .customLong("auth-token-file"),
+        name: .customLong("consumer-token-file"),
         help: ArgumentHelp(
-            "File holding the bearer token /v1/* requires ($WARREN_AUTH_TOKEN_FILE, or the token itself in $WARREN_AUTH_TOKEN; default none).",
+            "Sync mode: file holding the bearer token sent to the consumer ($WARREN_CONSUMER_TOKEN_FILE or $WARREN_CONSUMER_TOKEN; default this producer's own --auth-token-file).",
             valueName: "path"))
-    var authTokenFile: String?
+    var consumerTokenFile: String?
 
     @Option(
         name: .customLong("webhook-secret-file"),
@@ -135,7 +135,11 @@ struct ProducerCommand: AsyncParsableCommand {
             requestTimeout, env: env, "WARREN_REQUEST_TIMEOUT", default: 30, within: 0.5...3600)
         configuration.shutdownTimeout = try seconds(
             shutdownTimeout, env: env, "WARREN_SHUTDOWN_TIMEOUT", default: 20, within: 1...600)
-        configuration.authToken = try token(env: env)
+        configuration.authToken = settings.authToken
+        configuration.consumerToken =
+            try BearerToken.load(
+                file: consumerTokenFile, environment: env, fileVariable: "WARREN_CONSUMER_TOKEN_FILE",
+                valueVariable: "WARREN_CONSUMER_TOKEN") ?? settings.authToken
         if let path = webhookSecretFile ?? env["WARREN_WEBHOOK_SECRET_FILE"] {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw .invalidConfiguration("cannot read the webhook secret file \(path)")
@@ -146,26 +150,6 @@ struct ProducerCommand: AsyncParsableCommand {
             configuration.webhookSecret = secret
         }
         return configuration
-    }
-
-    private func token(env: EnvironmentReader) throws(ServiceError) -> String? {
-        if let path = authTokenFile ?? env["WARREN_AUTH_TOKEN_FILE"] {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw .invalidConfiguration("cannot read the auth token file \(path)")
-            }
-            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard token.utf8.count >= 16 else {
-                throw .invalidConfiguration("the auth token in \(path) is shorter than 16 characters")
-            }
-            return token
-        }
-        if let token = env["WARREN_AUTH_TOKEN"] {
-            guard token.utf8.count >= 16 else {
-                throw .invalidConfiguration("$WARREN_AUTH_TOKEN is shorter than 16 characters")
-            }
-            return token
-        }
-        return nil
     }
 
     private func seconds(
@@ -192,7 +176,7 @@ struct ProducerCommand: AsyncParsableCommand {
         }
         ServiceLogging.bootstrap(level: configuration.service.logLevel)
         let logger = Logger(label: "warren.producer")
-        if configuration.authToken == nil, !["127.0.0.1", "::1", "localhost"].contains(configuration.service.host) {
+        if configuration.service.listensOpenly {
             logger.warning(
                 "listening beyond loopback without authentication; set --auth-token-file to require a bearer token",
                 metadata: ["host": "\(configuration.service.host)"])

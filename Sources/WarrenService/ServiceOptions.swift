@@ -60,6 +60,14 @@ public struct ServiceOptions: ParsableArguments, Sendable {
             valueName: "level"))
     public var logLevel: String?
 
+    /// Where the bearer token for `/v1/*` is.
+    @Option(
+        name: .customLong("auth-token-file"),
+        help: ArgumentHelp(
+            "File holding the bearer token /v1/* requires ($WARREN_AUTH_TOKEN_FILE, or the token itself in $WARREN_AUTH_TOKEN; default none).",
+            valueName: "path"))
+    public var authTokenFile: String?
+
     /// Creates the options with every value unset (ArgumentParser fills them).
     public init() {}
 
@@ -107,7 +115,10 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         }
         return ServiceSettings(
             connection: connection, host: host ?? env["WARREN_HOST"] ?? "127.0.0.1", port: port,
-            dataDirectory: dataDirectory ?? env["WARREN_DATA_DIR"] ?? "data", topology: topology, logLevel: level)
+            dataDirectory: dataDirectory ?? env["WARREN_DATA_DIR"] ?? "data", topology: topology, logLevel: level,
+            authToken: try BearerToken.load(
+                file: authTokenFile, environment: env, fileVariable: "WARREN_AUTH_TOKEN_FILE",
+                valueVariable: "WARREN_AUTH_TOKEN"))
     }
 }
 
@@ -125,4 +136,11 @@ public struct ServiceSettings: Sendable {
     public var topology: Topology
     /// Log verbosity.
     public var logLevel: Logger.Level
+    /// The bearer token `/v1/*` requires, or nil for none (never printed).
+    public var authToken: String?
+
+    /// Whether the HTTP listener is reachable from other hosts without a token (the service then warns).
+    public var listensOpenly: Bool {
+        authToken == nil && !["127.0.0.1", "::1", "localhost"].contains(host)
+    }
 }

@@ -55,6 +55,28 @@ import WarrenTestSupport
         #expect(await consumer.process.stop() == 0)
     }
 
+    @Test func aTokenGuardsProcessAndStatsButNotHealth() async throws {
+        let token = "consumer-token-\(UUID().uuidString)"
+        let consumer = try await TestConsumer.start(
+            prefix: TestBroker.uniquePrefix("auth"), environment: ["WARREN_AUTH_TOKEN": token])
+        try await consumer.waitUntilReady()
+        let body = String(decoding: BrokerProbe.demoEvent(data: ["result": "auth"]).encoded(), as: UTF8.self)
+        let url = "\(consumer.baseURL)/v1/process"
+        let anonymous = try await TestHTTP.postJSON(url, body)
+        #expect(anonymous.status == 401)
+        #expect(anonymous.header("WWW-Authenticate") != nil)
+        #expect(!anonymous.text.contains(token))
+        let wrong = try await TestHTTP.postJSON(url, body, headers: [("Authorization", "Bearer not-the-token-at-all")])
+        #expect(wrong.status == 401)
+        #expect(try await TestHTTP.get("\(consumer.baseURL)/v1/stats").status == 401)
+        let authorized = try await TestHTTP.postJSON(url, body, headers: [("Authorization", "Bearer \(token)")])
+        #expect(authorized.status == 200, "\(authorized.text)")
+        #expect(try await TestHTTP.get("\(consumer.baseURL)/healthz").status == 200)
+        #expect(try await TestHTTP.get("\(consumer.baseURL)/readyz").status == 200)
+        #expect(!consumer.process.log.contains(token))
+        #expect(await consumer.process.stop() == 0)
+    }
+
     @Test func readinessFollowsTheBrokerAndShutdown() async throws {
         let consumer = try await TestConsumer.start(
             prefix: TestBroker.uniquePrefix("ready"),

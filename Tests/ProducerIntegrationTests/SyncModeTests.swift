@@ -143,4 +143,41 @@ struct SyncModeTests {
             }
         }
     }
+
+    @Test("sync mode sends the consumer token (its own by default, --consumer-token-file otherwise)")
+    func sendsTheConsumerToken() async throws {
+        let received = Received()
+        let router = Router()
+        router.get("/ping") { _, _ in "pong" }
+        router.post("/v1/process") { request, _ -> Response in
+            var request = request
+            let body = Array(buffer: try await request.collectBody(upTo: 1 << 20))
+            received.append(
+                Received.Entry(headers: ["authorization": request.headers[.authorization] ?? ""], body: body))
+            let event = try CloudEvent.decode(body)
+            let update = StatusUpdate(id: event.id, status: .succeeded, attempt: 1, at: Date())
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: update.encoded())))
+        }
+        let own = "producer-token-0123456789"
+        let consumerToken = "consumer-token-0123456789"
+        let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("ctoken-\(UUID().uuidString)")
+            .path
+        try Data("\(consumerToken)\n".utf8).write(to: URL(fileURLWithPath: tokenFile))
+        try await FakeServer.with(router) { base in
+            try await ProducerInstance.with(
+                arguments: ["--mode", "sync", "--consumer-url", base], environment: ["WARREN_AUTH_TOKEN": own]
+            ) { producer in
+                let reply = try await producer.post(
+                    #"{"type":"demo.work"}"#, headers: [("Authorization", "Bearer \(own)")])
+                #expect(reply.status == 200, "\(reply.text)")
+            }
+            try await ProducerInstance.with(
+                arguments: ["--mode", "sync", "--consumer-url", base, "--consumer-token-file", tokenFile]
+            ) { producer in
+                let reply = try await producer.post(#"{"type":"demo.work"}"#)
+                #expect(reply.status == 200, "\(reply.text)")
+            }
+        }
+        #expect(received.entries.map { $0.headers["authorization"] } == ["Bearer \(own)", "Bearer \(consumerToken)"])
+    }
 }
