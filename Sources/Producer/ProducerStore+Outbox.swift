@@ -58,25 +58,40 @@ extension ProducerStore {
         outboxState.withLockedValue { _ = $0.publishing.remove(seq) }
     }
 
-    /// The oldest `limit` outbox items, in order. Rows that no longer decode (never expected) are dropped with
-    /// the count returned in `dropped`.
+    /// The oldest `limit` outbox items, in order, none of them being published by its own request. Rows that no
+    /// longer decode (never expected) are dropped with the count returned in `dropped`.
+    ///
+    /// Three steps, so that a row is never forwarded while, or after, its request publishes it: read the rows;
+    /// then take the set of rows being published (a row is marked inside the transaction that inserts it, so every
+    /// row read is already marked if its request publishes it); then keep only the rows that still exist (a
+    /// request unmarks its row only after the delete that follows its confirm has committed).
     public func outboxBatch(limit: Int) async throws -> (items: [OutboxItem], dropped: [Int64]) {
-        let publishing = outboxState.withLockedValue { $0.publishing }
-        return try await read { db in
-            var items: [OutboxItem] = []
-            var dropped: [Int64] = []
-            for row in try Row.fetchAll(
-                db, sql: "SELECT seq, body FROM outbox ORDER BY seq LIMIT ?", arguments: [limit + publishing.count])
-            where !publishing.contains(row["seq"]) && items.count + dropped.count < limit {
-                let data: Data = row["body"]
-                if let event = try? CloudEvent.decode(Array(data)) {
-                    items.append(OutboxItem(seq: row["seq"], event: event))
-                } else {
-                    dropped.append(row["seq"])
-                }
+        let scan = limit + outboxState.withLockedValue { $0.publishing.count }
+        let rows: [(seq: Int64, body: Data)] = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, body FROM outbox ORDER BY seq LIMIT ?", arguments: [scan]).map {
+                (seq: $0["seq"], body: $0["body"])
             }
-            return (items, dropped)
         }
+        let publishing = outboxState.withLockedValue { $0.publishing }
+        let candidates = rows.filter { !publishing.contains($0.seq) }.prefix(limit)
+        guard !candidates.isEmpty else { return ([], []) }
+        let seqs = candidates.map(\.seq)
+        let existing = try await read { db in
+            try Set(
+                Int64.fetchAll(
+                    db, sql: "SELECT seq FROM outbox WHERE seq IN (\(seqs.map { _ in "?" }.joined(separator: ",")))",
+                    arguments: StatementArguments(seqs)))
+        }
+        var items: [OutboxItem] = []
+        var dropped: [Int64] = []
+        for row in candidates where existing.contains(row.seq) {
+            if let event = try? CloudEvent.decode(Array(row.body)) {
+                items.append(OutboxItem(seq: row.seq, event: event))
+            } else {
+                dropped.append(row.seq)
+            }
+        }
+        return (items, dropped)
     }
 
     /// Removes forwarded (or undecodable) rows.
