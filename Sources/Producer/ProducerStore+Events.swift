@@ -97,9 +97,10 @@ extension ProducerStore {
 
     /// Records the outcome of a sync-mode call as the event's status, creating the event (with its idempotency key)
     /// when new. An event that a concurrent request stored first under this id or key is left as it is.
+    /// Durable before it returns: the client is answered with this outcome next.
     public func recordSync(_ event: CloudEvent, idempotencyKey: String?, outcome: StatusUpdate) async throws {
         let now = Date().timeIntervalSince1970
-        try await write(durable: false) { db in
+        try await write(durable: true) { db in
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO events (id, type, status, attempt, created_at, updated_at, idempotency_key)

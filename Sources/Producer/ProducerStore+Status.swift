@@ -14,9 +14,11 @@ extension ProducerStore {
     }
 
     /// Applies a consumer's status update in one transaction: history entry, latest status, and the webhook
-    /// delivery when the status is final and the event has a callback URL.
+    /// delivery when the status is final and the event has a callback URL. A final status is durable (fsynced)
+    /// before this returns, because the status message is acked next: after a power cut the event must not be
+    /// `processing` forever. Intermediate statuses are not (a later final one supersedes them).
     public func apply(_ update: StatusUpdate) async throws -> Application {
-        try await write(durable: false) { db in try Self.apply(update, in: db) }
+        try await write(durable: update.status.isFinal) { db in try Self.apply(update, in: db) }
     }
 
     /// Orders statuses within one attempt; a later attempt always wins, a final status is never replaced.
