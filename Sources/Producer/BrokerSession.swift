@@ -32,8 +32,11 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
     private let metrics: ProducerMetrics
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
+    /// Declares the status queue (shared with ``StatusListener``).
+    let statusQueue: StatusQueueDeclarer
 
     init(configuration: ProducerConfiguration, estimator: BacklogEstimator, metrics: ProducerMetrics, logger: Logger) {
+        statusQueue = StatusQueueDeclarer(configuration: configuration, logger: logger)
         self.configuration = configuration
         self.estimator = estimator
         self.metrics = metrics
@@ -62,14 +65,23 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
     /// The broker blocks publishing.
     var isBlocked: Bool { state.withLockedValue { $0.blocked } }
 
-    /// One line for `STATUS=` and `/readyz`.
-    var summary: String {
+    /// One line for systemd's `STATUS=` and the log: names the endpoint (user and host, never the password) and
+    /// the last connection error.
+    var summary: String { describe(detailed: true) }
+
+    /// One line for `/readyz`, which anyone who can reach the port may read: the state only, no user, host or
+    /// error text.
+    var publicSummary: String { describe(detailed: false) }
+
+    private func describe(detailed: Bool) -> String {
         state.withLockedValue { state in
             guard let link = state.link else {
-                return "broker unreachable (\(state.lastError ?? "connecting")); accepting into the outbox"
+                let reason = detailed ? " (\(state.lastError ?? "connecting"))" : ""
+                return "broker unreachable\(reason); accepting into the outbox"
             }
             if state.blocked { return "broker blocked publishing; accepting into the outbox" }
             if !link.connection.isConnected { return "broker connection lost, recovering; accepting into the outbox" }
+            guard detailed else { return "connected to the broker" }
             return "connected to \(link.connection.endpointDescription ?? "the broker")"
         }
     }
@@ -134,7 +146,7 @@ final class BrokerSession: Service, Sendable, CustomStringConvertible {
                 do {
                     try await topology.declare(on: setup)
                     // Before accepting anything: a status update for an event accepted now must find this queue.
-                    try await topology.declareStatusQueue(named: configuration.name, on: setup)
+                    try await statusQueue.declare(on: setup)
                 } catch {
                     // Each retry opens a new one: never leave this one behind.
                     await setup.close()

@@ -14,6 +14,7 @@ import WarrenService
 struct EventsController: Sendable {
     let configuration: ProducerConfiguration
     let intake: EventIntake
+    let callbackGuard: CallbackGuard
     let sync: SyncForwarder
     let store: ProducerStore
     let broadcaster: StatusBroadcaster
@@ -39,7 +40,7 @@ struct EventsController: Sendable {
                     "expected a JSON object such as {\"type\": \"demo.work\", \"data\": {...}}, got \(json.kindDescription)"
             )
         }
-        let callbackURL = try callbackURL(request: request, members: &members)
+        let callbackURL = try await callbackURL(request: request, members: &members)
         members["traceparent"] = .string(traceparent(request: request, members: members))
         let event: CloudEvent
         do {
@@ -336,7 +337,7 @@ struct EventsController: Sendable {
         }
     }
 
-    private func callbackURL(request: Request, members: inout [String: JSONValue]) throws -> String? {
+    private func callbackURL(request: Request, members: inout [String: JSONValue]) async throws -> String? {
         let fromQuery = request.uri.queryParameters["callback_url"].map(String.init)
         let fromEvent = members["callbackurl"]?.stringValue
         if members["callbackurl"] != nil, fromEvent == nil {
@@ -345,6 +346,13 @@ struct EventsController: Sendable {
         guard let value = fromQuery ?? fromEvent else { return nil }
         switch RequestValidation.callbackURL(value) {
         case .success(let url):
+            if let host = URLComponents(string: url)?.host {
+                do {
+                    _ = try await callbackGuard.target(host: host)
+                } catch {
+                    throw Problem(.unprocessableContent, detail: error.description)
+                }
+            }
             members["callbackurl"] = .string(url)
             return url
         case .failure(let failure): throw Problem(.unprocessableContent, detail: failure.reason)

@@ -32,7 +32,11 @@ enum OpenAPIDocument {
                 - name: callback_url
                   in: query
                   required: false
-                  description: Where to POST the final status (absolute http(s) URL).
+                  description: >-
+                    Where to POST the final status (absolute http(s) URL). A host that is or resolves to a loopback,
+                    private, link-local, CGNAT, unique-local, multicast, unspecified or reserved address is refused with 422
+                    unless the producer runs with `--allow-private-callbacks`; redirects from the receiver are never
+                    followed.
                   schema: {type: string, format: uri, maxLength: 2048}
                 - name: Idempotency-Key
                   in: header

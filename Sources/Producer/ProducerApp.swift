@@ -53,8 +53,9 @@ public enum ProducerApp {
         let intake = EventIntake(
             configuration: configuration, store: store, broker: broker, forwarder: outboxSignal, metrics: metrics,
             logger: logger)
+        let callbackGuard = CallbackGuard(allowPrivate: configuration.allowPrivateCallbacks)
         let controller = EventsController(
-            configuration: configuration, intake: intake,
+            configuration: configuration, intake: intake, callbackGuard: callbackGuard,
             sync: SyncForwarder(
                 client: client, consumerURL: configuration.consumerURL, timeout: configuration.syncTimeout,
                 token: configuration.consumerToken),
@@ -65,7 +66,7 @@ public enum ProducerApp {
         let router = ProducerRoutes.router(controller: controller, configuration: configuration) {
             if stopping.withLockedValue({ $0 }) { return (false, "shutting down") }
             let ready = broker.isReady || store.outboxCount < configuration.outboxLimit
-            return (ready, summary())
+            return (ready, "mode \(configuration.mode.rawValue); \(broker.publicSummary); outbox \(store.outboxCount)")
         }
         let requestTimeout = TimeAmount.nanoseconds(configuration.requestTimeout.nanoseconds)
         let app = Application(
@@ -91,11 +92,13 @@ public enum ProducerApp {
         let background: [any Service] = [
             broker,
             StatusListener(
-                configuration: configuration, store: store, broker: broker, broadcaster: broadcaster,
+                configuration: configuration, store: store, broker: broker, declarer: broker.statusQueue,
+                broadcaster: broadcaster,
                 webhooks: webhookSignal, estimator: estimator, metrics: metrics, logger: logger),
             OutboxForwarder(store: store, broker: broker, signal: outboxSignal, metrics: metrics, logger: logger),
             WebhookDispatcher(
-                store: store, client: client, signer: signer, signal: webhookSignal, metrics: metrics, logger: logger),
+                store: store, signer: signer, signal: webhookSignal, metrics: metrics, logger: logger,
+                callbackGuard: callbackGuard),
             WatchdogService(notifier: notifier, connection: { broker.link?.connection }) {
                 broker.isReady || store.outboxCount < configuration.outboxLimit
             },
@@ -130,11 +133,21 @@ public enum ProducerApp {
     }
 
     /// The webhook key: from the configuration, else from `<data-dir>/webhook-secret` (created with mode 0600 on
-    /// first start; the path, never the key, is logged).
+    /// first start; the path, never the key, is logged). A file that exists but cannot be read or holds no valid
+    /// key stops the start: replacing it would break every receiver's signature check.
     static func webhookSecret(_ configuration: ProducerConfiguration, logger: Logger) throws -> [UInt8] {
         if let secret = configuration.webhookSecret { return secret }
         let path = "\(configuration.service.dataDirectory)/webhook-secret"
-        if let text = try? String(contentsOfFile: path, encoding: .utf8), let secret = WebhookSigner.parseSecret(text) {
+        if FileManager.default.fileExists(atPath: path) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ServiceError.unavailable(
+                    "cannot read the webhook secret \(path); fix its permissions (the producer never replaces it)")
+            }
+            guard let secret = WebhookSigner.parseSecret(text) else {
+                throw ServiceError.unavailable(
+                    "the webhook secret \(path) is not a whsec_<base64> key of 16 bytes or more; restore it from a "
+                        + "backup, or delete it to create a new one (every receiver then needs the new key)")
+            }
             return secret
         }
         let secret = WebhookSigner.randomSecret()

@@ -21,10 +21,16 @@ public struct ProducerConfiguration: Sendable, CustomStringConvertible {
     /// Whether a request may ask for sync mode (`?mode=sync`) when the default is async (default false: an async
     /// deployment never lets a client make it wait on the consumer).
     public var allowSyncOverride = false
+    /// Whether webhooks may go to loopback, private, link-local and other non-public addresses (default false:
+    /// such a `callback_url` is refused with `422`, and checked again before every delivery).
+    public var allowPrivateCallbacks = false
     /// The consumer's base URL for sync mode.
     public var consumerURL: String = "http://127.0.0.1:8081"
     /// The producer's name: its status queue is `warren.status.<name>`.
     public var name: String
+    /// How long the status queue outlives its last consumer before RabbitMQ deletes it (`x-expires`, default 7
+    /// days): a producer that is gone for good, or was renamed, leaves nothing that grows forever.
+    public var statusQueueExpiry: Duration = .seconds(7 * 24 * 3600)
     /// The largest request body accepted (default 1 MiB).
     public var bodyLimit: Int = 1 << 20
     /// The most events the outbox holds before `POST /v1/events` answers `503` (default 100,000).

@@ -16,6 +16,8 @@ public enum ProducerError: Error, Sendable, Hashable, CustomStringConvertible {
     case consumerTimeout
     /// Sync mode: the consumer answered with something unexpected.
     case consumerFailed(status: Int, detail: String)
+    /// At start, another connection already consumes this producer's status queue: two producers share a name.
+    case statusQueueInUse(queue: String, name: String)
 
     /// One line: what failed, and what to do where it helps.
     public var description: String {
@@ -28,6 +30,10 @@ public enum ProducerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .consumerUnreachable(let reason): "the consumer is unreachable: \(reason)"
         case .consumerTimeout: "the consumer did not answer in time"
         case .consumerFailed(let status, let detail): "the consumer answered \(status): \(detail)"
+        case .statusQueueInUse(let queue, let name):
+            "the status queue \(queue) is already consumed by another producer named \(WarrenError.quote(name)); "
+                + "give each producer its own --name (WARREN_PRODUCER_NAME). If this producer's previous run just "
+                + "died, the broker drops its connection within two heartbeats: start again then"
         }
     }
 }

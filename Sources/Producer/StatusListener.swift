@@ -10,6 +10,11 @@ import WarrenService
 ///
 /// A `Service`. Acks each update only after it is committed, so a producer restart loses none. Updates for events
 /// this producer never accepted (other producers' events) and stale or malformed ones are acked and dropped.
+///
+/// The queue is consumed exclusively: two producers with the same `--name` would each drop the other's updates.
+/// When the very first attempt finds the queue in use, the service throws ``ProducerError/statusQueueInUse`` and
+/// the producer stops with that error; later (a reconnect that races the broker noticing the old connection's
+/// end) it warns and retries. The queue is declared by ``StatusQueueDeclarer``.
 struct StatusListener: Service, CustomStringConvertible {
     /// The name ServiceLifecycle logs (never the members: some hold secrets).
     var description: String { "StatusListener" }
@@ -17,6 +22,7 @@ struct StatusListener: Service, CustomStringConvertible {
     let configuration: ProducerConfiguration
     let store: ProducerStore
     let broker: BrokerSession
+    let declarer: StatusQueueDeclarer
     let broadcaster: StatusBroadcaster
     let webhooks: WakeSignal
     let estimator: BacklogEstimator
@@ -24,12 +30,15 @@ struct StatusListener: Service, CustomStringConvertible {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
+        let progress = Progress()
+        try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await listen()
+                    try await listen(progress)
                 } catch is CancellationError {
                     return
+                } catch let error as ProducerError {
+                    throw error
                 } catch {
                     logger.warning("status listener stopped; restarting", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: .seconds(1))
@@ -38,15 +47,31 @@ struct StatusListener: Service, CustomStringConvertible {
         }
     }
 
-    private func listen() async throws {
+    /// What earlier attempts found out. Only this service's task touches it.
+    private final class Progress: @unchecked Sendable {
+        var consumedOnce = false
+    }
+
+    private func listen(_ progress: Progress) async throws {
         let link = try await broker.waitForLink()
         let channel = try await link.connection.openChannel()
         // Closed on every way out: a listener restarted after an error must not leave its channel (and up to 256
         // unacknowledged updates) behind.
         do {
-            let queue = try await configuration.service.topology.declareStatusQueue(
-                named: configuration.name, on: channel)
-            let consumer = try await channel.consume(queue: queue, prefetch: 256)
+            let queue = try await declarer.declare(on: channel)
+            let consumer: Consumer
+            do {
+                consumer = try await channel.consume(queue: queue, prefetch: 256, exclusive: true)
+            } catch AMQPError.channelClosed(403, let text) {
+                let error = ProducerError.statusQueueInUse(queue: queue, name: configuration.name)
+                guard progress.consumedOnce else { throw error }
+                logger.warning(
+                    "status queue in use; retrying (the broker may not have noticed the old connection's end yet)",
+                    metadata: ["queue": "\(queue)", "broker": "\(text)"])
+                try await Task.sleep(for: .seconds(2))
+                throw AMQPError.channelClosed(code: 403, text: text)
+            }
+            progress.consumedOnce = true
             logger.info("listening for status updates", metadata: ["queue": "\(queue)"])
             for try await delivery in consumer {
                 try await handle(delivery)

@@ -44,7 +44,9 @@ public struct WebhookSigner: Sendable, CustomStringConvertible {
     public static func parseSecret(_ text: String) -> [UInt8]? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let bytes: [UInt8]
-        if trimmed.hasPrefix("whsec_"), let data = Data(base64Encoded: String(trimmed.dropFirst(6))) {
+        if trimmed.hasPrefix("whsec_") {
+            // The prefix promises base64: anything else is a damaged key, not a raw one.
+            guard let data = Data(base64Encoded: String(trimmed.dropFirst(6))) else { return nil }
             bytes = Array(data)
         } else {
             bytes = Array(trimmed.utf8)

@@ -28,6 +28,13 @@ struct ProducerCommand: AsyncParsableCommand {
         ))
     var allowSyncOverride = false
 
+    @Flag(
+        name: .customLong("allow-private-callbacks"),
+        help: ArgumentHelp(
+            "Let webhooks go to loopback, private, link-local, CGNAT and unique-local addresses ($WARREN_ALLOW_PRIVATE_CALLBACKS=1; default off: 422)."
+        ))
+    var allowPrivateCallbacks = false
+
     @Option(
         name: .customLong("consumer-url"),
         help: ArgumentHelp(
@@ -40,6 +47,13 @@ struct ProducerCommand: AsyncParsableCommand {
             "This producer's name; its status queue is <prefix>.status.<name> ($WARREN_PRODUCER_NAME; default the host name).",
             valueName: "name"))
     var name: String?
+
+    @Option(
+        name: .customLong("status-queue-expires"),
+        help: ArgumentHelp(
+            "Seconds the status queue outlives this producer before RabbitMQ deletes it ($WARREN_STATUS_QUEUE_EXPIRES; default 604800, 7 days).",
+            valueName: "seconds"))
+    var statusQueueExpires: Double?
 
     @Option(
         name: .customLong("body-limit"),
@@ -111,6 +125,9 @@ struct ProducerCommand: AsyncParsableCommand {
             throw .invalidConfiguration("mode \"\(modeName)\" is not async or sync")
         }
         configuration.mode = parsedMode
+        configuration.allowPrivateCallbacks =
+            allowPrivateCallbacks
+            || ["1", "true", "yes"].contains(env["WARREN_ALLOW_PRIVATE_CALLBACKS"]?.lowercased() ?? "")
         configuration.allowSyncOverride =
             allowSyncOverride || ["1", "true", "yes"].contains(env["WARREN_ALLOW_SYNC_OVERRIDE"]?.lowercased() ?? "")
         let consumer = consumerURL ?? env["WARREN_CONSUMER_URL"] ?? configuration.consumerURL
@@ -133,6 +150,9 @@ struct ProducerCommand: AsyncParsableCommand {
             syncTimeout, env: env, "WARREN_SYNC_TIMEOUT", default: 10, within: 0.05...300)
         configuration.requestTimeout = try seconds(
             requestTimeout, env: env, "WARREN_REQUEST_TIMEOUT", default: 30, within: 0.5...3600)
+        configuration.statusQueueExpiry = try seconds(
+            statusQueueExpires, env: env, "WARREN_STATUS_QUEUE_EXPIRES", default: 7 * 24 * 3600,
+            within: 1...(366 * 24 * 3600))
         configuration.shutdownTimeout = try seconds(
             shutdownTimeout, env: env, "WARREN_SHUTDOWN_TIMEOUT", default: 20, within: 1...600)
         configuration.authToken = settings.authToken
@@ -145,7 +165,8 @@ struct ProducerCommand: AsyncParsableCommand {
                 throw .invalidConfiguration("cannot read the webhook secret file \(path)")
             }
             guard let secret = WebhookSigner.parseSecret(text) else {
-                throw .invalidConfiguration("the webhook secret in \(path) is shorter than 16 bytes")
+                throw .invalidConfiguration(
+                    "the webhook secret in \(path) is neither whsec_<base64> nor raw text, of 16 bytes or more")
             }
             configuration.webhookSecret = secret
         }

@@ -21,15 +21,23 @@ extension Topology {
 
     /// Declares a producer's durable status queue, ``statusQueue(producer:)``, bound to ``statusExchange`` with
     /// `#` (the exchange is declared too, so this works before or without ``declare(on:)``). Returns its name.
+    ///
+    /// `expires` becomes the queue's `x-expires`: RabbitMQ deletes it once it has had no consumer for that long.
+    /// A queue that already exists with other arguments fails with the broker's 406 (`channelClosed`), and the
+    /// channel is reset.
     @discardableResult
-    public func declareStatusQueue(named producer: String, on channel: Channel) async throws -> String {
+    public func declareStatusQueue(
+        named producer: String, expires: Duration? = nil, on channel: Channel
+    ) async throws -> String {
         try validate()
         guard !producer.isEmpty else {
             throw WarrenError.invalidConfiguration(reason: "the producer name for its status queue is empty")
         }
         let name = statusQueue(producer: producer)
+        var arguments = statusQueueArguments
+        if let expires { arguments["x-expires"] = .int64(max(1, expires.milliseconds)) }
         try await channel.declareExchange(statusExchange, type: "topic", durable: true)
-        try await channel.declareQueue(name, durable: true, arguments: statusQueueArguments)
+        try await channel.declareQueue(name, durable: true, arguments: arguments)
         try await channel.bindQueue(name, exchange: statusExchange, routingKey: "#")
         return name
     }

@@ -28,7 +28,9 @@ struct WebhookTests {
             return received.entries.count == 1 ? .internalServerError : .noContent
         }
         try await FakeServer.with(router) { base in
-            try await ProducerInstance.with(arguments: ["--webhook-secret-file", secretFile, "--log-level", "debug"]) {
+            try await ProducerInstance.with(arguments: [
+                "--webhook-secret-file", secretFile, "--log-level", "debug", "--allow-private-callbacks",
+            ]) {
                 producer in
                 let reply = try await producer.post(
                     #"{"type":"demo.work","data":{}}"#, query: "?callback_url=\(base)/hook")

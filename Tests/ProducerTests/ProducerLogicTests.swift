@@ -56,6 +56,10 @@ struct ProducerLogicTests {
         #expect(signer.secretText == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
         #expect(!"\(signer)".contains("MfKQ"))
         #expect(WebhookSigner.parseSecret("short") == nil)
+        // A whsec_ key that is not base64 is damaged, not a raw secret that happens to start with "whsec_".
+        #expect(WebhookSigner.parseSecret("whsec_not-base64-at-all!") == nil)
+        #expect(WebhookSigner.parseSecret("whsec_AAECAwQFBgcICQ") == nil)
+        #expect(WebhookSigner.parseSecret("a raw secret of 16+ bytes")?.count == 25)
     }
 
     @Test("status ranks: a later attempt wins, final statuses rank highest")
