@@ -11,7 +11,8 @@ import WarrenService
 /// A `Service`. Acks each update only after it is committed, so a producer restart loses none. Updates for events
 /// this producer never accepted (other producers' events) and stale or malformed ones are acked and dropped.
 ///
-/// The queue is consumed exclusively: two producers with the same `--name` would each drop the other's updates.
+/// The queue is consumed exclusively (and its consumer count checked, which quorum queues need: they do not
+/// enforce exclusive consumers): two producers with the same `--name` would each drop the other's updates.
 /// When the very first attempt finds the queue in use, the service throws ``ProducerError/statusQueueInUse`` and
 /// the producer stops with that error; later (a reconnect that races the broker noticing the old connection's
 /// end) it warns and retries. The queue is declared by ``StatusQueueDeclarer``.
@@ -59,17 +60,19 @@ struct StatusListener: Service, CustomStringConvertible {
         // unacknowledged updates) behind.
         do {
             let queue = try await declarer.declare(on: channel)
+            // Classic queues refuse a second exclusive consumer (403); quorum queues accept it silently, so the
+            // consumer count is checked before and after consuming too (two producers starting at once both stop).
+            guard try await channel.declareQueue(queue, passive: true).consumerCount == 0 else {
+                try await inUse(queue, progress, broker: "another consumer is attached")
+            }
             let consumer: Consumer
             do {
                 consumer = try await channel.consume(queue: queue, prefetch: 256, exclusive: true)
             } catch AMQPError.channelClosed(403, let text) {
-                let error = ProducerError.statusQueueInUse(queue: queue, name: configuration.name)
-                guard progress.consumedOnce else { throw error }
-                logger.warning(
-                    "status queue in use; retrying (the broker may not have noticed the old connection's end yet)",
-                    metadata: ["queue": "\(queue)", "broker": "\(text)"])
-                try await Task.sleep(for: .seconds(2))
-                throw AMQPError.channelClosed(code: 403, text: text)
+                try await inUse(queue, progress, broker: text)
+            }
+            guard try await channel.declareQueue(queue, passive: true).consumerCount <= 1 else {
+                try await inUse(queue, progress, broker: "another consumer attached at the same time")
             }
             progress.consumedOnce = true
             logger.info("listening for status updates", metadata: ["queue": "\(queue)"])
@@ -81,6 +84,18 @@ struct StatusListener: Service, CustomStringConvertible {
             throw error
         }
         await channel.close()
+    }
+
+    /// Another connection consumes `queue`: fatal on the first attempt, else a warning and a retry.
+    private func inUse(_ queue: String, _ progress: Progress, broker: String) async throws -> Never {
+        guard progress.consumedOnce else {
+            throw ProducerError.statusQueueInUse(queue: queue, name: configuration.name)
+        }
+        logger.warning(
+            "status queue in use; retrying (the broker may not have noticed the old connection's end yet)",
+            metadata: ["queue": "\(queue)", "broker": "\(broker)"])
+        try await Task.sleep(for: .seconds(2))
+        throw AMQPError.channelClosed(code: 403, text: broker)
     }
 
     private func handle(_ delivery: Delivery) async throws {

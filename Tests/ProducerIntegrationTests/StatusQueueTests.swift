@@ -9,15 +9,18 @@ import WarrenTestSupport
 /// producer gone for good leaves nothing behind, and an older version's queue still used.
 @Suite("producer status queue")
 struct StatusQueueTests {
-    @Test("a second producer with the same name and prefix stops at start with an error naming --name")
-    func sameNameRefused() async throws {
-        try await ProducerInstance.with { first in
+    @Test(
+        "a second producer with the same name and prefix stops at start with an error naming --name",
+        arguments: ["classic", "quorum"])
+    func sameNameRefused(queueType: String) async throws {
+        // Quorum queues accept a second exclusive consumer: only the consumer count catches it there.
+        try await ProducerInstance.with(arguments: ["--queue-type", queueType]) { first in
             let data = FileManager.default.temporaryDirectory.appendingPathComponent("producer-twin-\(UUID())").path
             let twin = try ServiceProcess.start(
                 "producer",
                 arguments: [
                     "--amqp-url", brokerURL, "--port", "\(freePort())", "--data-dir", data, "--prefix", first.prefix,
-                    "--queue-type", "classic", "--name", "tests", "--heartbeat", "2",
+                    "--queue-type", queueType, "--name", "tests", "--heartbeat", "2",
                 ])
             let code = await twin.waitForExit(timeout: .seconds(30))
             if code == nil { _ = await twin.stop() }
