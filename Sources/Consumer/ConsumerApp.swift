@@ -47,20 +47,27 @@ public enum ConsumerApp {
                 address: .hostname(settings.host, port: settings.port), serverName: "warren-consumer"),
             onServerRunning: { channel in
                 logger.notice("HTTP listening on \(channel.localAddress.map { "\($0)" } ?? "?")")
+                // Ready for systemd means serving; the broker's state goes in STATUS= (ConsumerService).
+                notifier.ready(status: state.isReady ? "serving; consuming" : "serving; \(state.notReadyReason)")
             },
             logger: logger)
         let consumer = ConsumerService(
             configuration: configuration, registry: registry, store: store, stats: stats, state: state,
             notifier: notifier, logger: logger)
-        let watchdog = WatchdogService(notifier: notifier, connection: { state.currentConnection }) {
-            state.isBrokerHealthy
-        }
+        // Alive means the loops turn (the connection's I/O thread is checked), not that the broker is up: an outage
+        // longer than WatchdogSec must not get a healthy consumer killed.
+        let watchdog = WatchdogService(notifier: notifier, connection: { state.currentConnection }) { true }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: http),
                     .init(service: consumer),
                     .init(service: watchdog, successTerminationBehavior: .ignore),
+                    .init(
+                        service: ShutdownNotifier(notifier: notifier, drainDelay: settings.drainDelay) {
+                            state.beginStopping()
+                        },
+                        successTerminationBehavior: .ignore),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

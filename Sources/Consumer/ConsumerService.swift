@@ -101,7 +101,6 @@ public struct ConsumerService: Service {
     private func consume(on channel: Channel, declaringOn declareChannel: Channel, processor: DeliveryProcessor) async {
         let topology = configuration.topology
         let concurrency = configuration.concurrency
-        var announced = false
         await withTaskGroup(of: ChildEnd.self) { group in
             var running = 0
             // Wakes the wait for a free handler slot below when shutdown begins: with every slot busy, nothing
@@ -118,8 +117,7 @@ public struct ConsumerService: Service {
                         queue: topology.eventsQueue, prefetch: UInt16(configuration.prefetch))
                     state.setConsuming(true)
                     let status = "consuming \(topology.eventsQueue) with concurrency \(concurrency)"
-                    if announced { notifier.status(status) } else { notifier.ready(status: status) }
-                    announced = true
+                    notifier.status(status)
                     logger.notice("\(status), prefetch \(configuration.prefetch)")
                     for try await delivery in consumer.cancelOnGracefulShutdown() {
                         var shuttingDown = state.isDraining

@@ -10,18 +10,14 @@ public final class ConsumerState: @unchecked Sendable {
     private var connection: Connection?
     private var consuming = false
     private var draining = false
+    private var stopping = false
 
     /// Not connected, not consuming.
     public init() {}
 
     /// Whether the consumer is registered on the queue over a live connection and not shutting down.
     public var isReady: Bool {
-        lock.withLock { consuming && !draining && (connection?.isConnected ?? false) }
-    }
-
-    /// Whether the broker link is up (or not yet attempted to be used): gates the systemd watchdog.
-    public var isBrokerHealthy: Bool {
-        lock.withLock { connection?.isConnected ?? false }
+        lock.withLock { consuming && !draining && !stopping && (connection?.isConnected ?? false) }
     }
 
     /// The broker connection, once there is one (for the watchdog's I/O-loop check).
@@ -33,7 +29,7 @@ public final class ConsumerState: @unchecked Sendable {
     /// Why the consumer is not ready, for `/readyz`.
     public var notReadyReason: String {
         lock.withLock {
-            if draining { return "the consumer is shutting down" }
+            if draining || stopping { return "the consumer is shutting down" }
             guard let connection else { return "waiting for the broker" }
             if !connection.isConnected { return "the broker connection is down; recovering" }
             return consuming ? "ready" : "not consuming yet"
@@ -43,4 +39,7 @@ public final class ConsumerState: @unchecked Sendable {
     func setConnection(_ connection: Connection?) { lock.withLock { self.connection = connection } }
     func setConsuming(_ value: Bool) { lock.withLock { consuming = value } }
     func beginDraining() { lock.withLock { draining = true } }
+    /// SIGTERM arrived: `/readyz` answers 503 from now on (the drain delay), while consuming goes on until the
+    /// consumer service is told to stop.
+    func beginStopping() { lock.withLock { stopping = true } }
 }

@@ -63,8 +63,10 @@ public enum ProducerApp {
         let summary: @Sendable () -> String = {
             "mode \(configuration.mode.rawValue); \(broker.summary); outbox \(store.outboxCount)"
         }
+        let storeProbe = StoreProbe(store: store, logger: logger)
         let router = ProducerRoutes.router(controller: controller, configuration: configuration) {
             if stopping.withLockedValue({ $0 }) { return (false, "shutting down") }
+            if let problem = storeProbe.problem { return (false, problem) }
             let ready = broker.isReady || store.outboxCount < configuration.outboxLimit
             return (ready, "mode \(configuration.mode.rawValue); \(broker.publicSummary); outbox \(store.outboxCount)")
         }
@@ -95,13 +97,14 @@ public enum ProducerApp {
                 configuration: configuration, store: store, broker: broker, declarer: broker.statusQueue,
                 broadcaster: broadcaster,
                 webhooks: webhookSignal, estimator: estimator, metrics: metrics, logger: logger),
+            storeProbe,
             OutboxForwarder(store: store, broker: broker, signal: outboxSignal, metrics: metrics, logger: logger),
             WebhookDispatcher(
                 store: store, signer: signer, signal: webhookSignal, metrics: metrics, logger: logger,
                 callbackGuard: callbackGuard),
-            WatchdogService(notifier: notifier, connection: { broker.link?.connection }) {
-                broker.isReady || store.outboxCount < configuration.outboxLimit
-            },
+            // Alive means the loops turn (the connection's I/O thread is checked), not that the broker is up or the
+            // outbox has room: restarting would fix neither.
+            WatchdogService(notifier: notifier, connection: { broker.link?.connection }) { true },
             FaultInjection(environment: environment) { broker.link?.connection },
             StatusLineService(notifier: notifier, line: summary),
         ]
@@ -113,7 +116,7 @@ public enum ProducerApp {
             } + [
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(
-                    service: ShutdownNotifier(notifier: notifier) {
+                    service: ShutdownNotifier(notifier: notifier, drainDelay: configuration.service.drainDelay) {
                         stopping.withLockedValue { $0 = true }
                         logger.notice("shutting down: finishing in-flight requests")
                     }, successTerminationBehavior: .ignore),

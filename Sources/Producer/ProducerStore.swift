@@ -88,7 +88,19 @@ public final class ProducerStore: Sendable {
                     CREATE INDEX webhooks_due ON webhooks(state, next_attempt_at);
                     """)
         }
+        migrator.registerMigration("v2-health") { db in
+            try db.execute(sql: "CREATE TABLE health (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL)")
+        }
         return migrator
+    }
+
+    /// Writes one tiny row (not fsynced): throws when the store cannot take writes (disk full, file system
+    /// read-only, database damaged). ``StoreProbe`` calls it for `/readyz`.
+    public func probeWrite() async throws {
+        let now = Date().timeIntervalSince1970
+        try await write(durable: false) { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)", arguments: [now])
+        }
     }
 
     /// Runs `body` in a write transaction of its own (a savepoint in a group commit shared with concurrent writes),

@@ -68,6 +68,14 @@ public struct ServiceOptions: ParsableArguments, Sendable {
             valueName: "path"))
     public var authTokenFile: String?
 
+    /// How long `/readyz` answers 503 after SIGTERM before the listener closes.
+    @Option(
+        name: .customLong("drain-delay"),
+        help: ArgumentHelp(
+            "Seconds /readyz answers 503 after SIGTERM before the HTTP listener closes, so load balancers stop sending first ($WARREN_DRAIN_DELAY; default 5).",
+            valueName: "seconds"))
+    public var drainDelay: Double?
+
     /// Creates the options with every value unset (ArgumentParser fills them).
     public init() {}
 
@@ -107,6 +115,11 @@ public struct ServiceOptions: ParsableArguments, Sendable {
             throw .invalidConfiguration(
                 "log level \"\(levelName)\" is not trace, debug, info, notice, warning or error")
         }
+        let envDrainDelay = try env.double("WARREN_DRAIN_DELAY")
+        let drainDelay = drainDelay ?? envDrainDelay ?? 5
+        guard (0...300).contains(drainDelay) else {
+            throw .invalidConfiguration("drain delay \(drainDelay) s is out of range 0...300")
+        }
         let topology = Topology(prefix: prefix ?? env["WARREN_PREFIX"] ?? "warren", queueType: type)
         do {
             try topology.validate()
@@ -118,7 +131,8 @@ public struct ServiceOptions: ParsableArguments, Sendable {
             dataDirectory: dataDirectory ?? env["WARREN_DATA_DIR"] ?? "data", topology: topology, logLevel: level,
             authToken: try BearerToken.load(
                 file: authTokenFile, environment: env, fileVariable: "WARREN_AUTH_TOKEN_FILE",
-                valueVariable: "WARREN_AUTH_TOKEN"))
+                valueVariable: "WARREN_AUTH_TOKEN"),
+            drainDelay: .milliseconds(Int64(drainDelay * 1000)))
     }
 }
 
@@ -138,6 +152,8 @@ public struct ServiceSettings: Sendable {
     public var logLevel: Logger.Level
     /// The bearer token `/v1/*` requires, or nil for none (never printed).
     public var authToken: String?
+    /// How long `/readyz` answers 503 after SIGTERM before the HTTP listener closes (default 5 s).
+    public var drainDelay: Duration = .seconds(5)
 
     /// Whether the HTTP listener is reachable from other hosts without a token (the service then warns).
     public var listensOpenly: Bool {

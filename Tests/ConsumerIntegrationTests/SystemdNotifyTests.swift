@@ -4,7 +4,8 @@ import Warren
 import WarrenProcess
 import WarrenTestSupport
 
-/// The consumer speaks systemd's notify protocol itself: READY=1 once consuming, STOPPING=1 on SIGTERM.
+/// The consumer speaks systemd's notify protocol itself: READY=1 once serving (the broker's state in STATUS=),
+/// WATCHDOG=1 while its loops turn, STOPPING=1 on SIGTERM.
 @Suite(.reapsConsumers) struct SystemdNotifyTests {
     /// A unix datagram socket standing in for systemd's `$NOTIFY_SOCKET` (non-blocking reads).
     final class NotifySocket: Sendable {
@@ -45,7 +46,27 @@ import WarrenTestSupport
         }
     }
 
-    @Test func readyOnceConsumingAndStoppingOnSigterm() async throws {
+    @Test("broker unreachable: READY=1 and WATCHDOG=1 all the same (an outage must not get it killed), 503 /readyz")
+    func aliveWithoutTheBroker() async throws {
+        let notify = try NotifySocket()
+        let consumer = try await TestConsumer.start(
+            prefix: TestBroker.uniquePrefix("notify-down"),
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000", "WATCHDOG_PID": nil],
+            url: "amqp://guest:guest@127.0.0.1:\(freePort())/%2F")
+        var messages: [String] = []
+        _ = await eventually(timeout: .seconds(6)) {
+            messages += notify.drain()
+            return messages.filter { $0.contains("WATCHDOG=1") }.count >= 6
+        }
+        let ready = try await TestHTTP.get("\(consumer.baseURL)/readyz")
+        #expect(ready.status == 503, "\(ready.text)")
+        // Before: neither READY=1 nor WATCHDOG=1 until the broker came, so systemd failed the start or killed it.
+        #expect(messages.contains { $0.hasPrefix("READY=1\nSTATUS=serving") }, "\(messages)")
+        #expect(messages.filter { $0.contains("WATCHDOG=1") }.count >= 6, "\(messages)")
+        #expect(await consumer.process.stop() == 0)
+    }
+
+    @Test func readyWhenServingThenConsumingAndStoppingOnSigterm() async throws {
         let notify = try NotifySocket()
         let consumer = try await TestConsumer.start(
             prefix: TestBroker.uniquePrefix("notify"), environment: ["NOTIFY_SOCKET": notify.path])
@@ -53,7 +74,8 @@ import WarrenTestSupport
         var messages: [String] = []
         let ready = await eventually {
             messages += notify.drain()
-            return messages.contains { $0.hasPrefix("READY=1\nSTATUS=consuming ") }
+            return messages.contains { $0.hasPrefix("READY=1\nSTATUS=serving") }
+                && messages.contains { $0.hasPrefix("STATUS=consuming ") }
         }
         #expect(ready, "\(messages)")
         #expect(await consumer.process.stop() == 0)

@@ -23,26 +23,30 @@ struct ProducerInstance: Sendable {
         amqpURL: String = brokerURL, prefix: String = uniquePrefix("p"), dataDirectory: String? = nil,
         arguments: [String] = [], environment: [String: String?] = [:], waitForBroker: Bool = true
     ) async throws -> ProducerInstance {
-        let port = freePort()
         let data =
             dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("producer-\(prefix)").path
-        let process = try ServiceProcess.start(
-            "producer",
-            arguments: [
-                "--amqp-url", amqpURL, "--port", "\(port)", "--data-dir", data, "--prefix", prefix, "--queue-type",
-                "classic", "--name", "tests", "--heartbeat", "2",
-            ] + arguments, environment: environment)
-        let instance = ProducerInstance(process: process, port: port, prefix: prefix, dataDirectory: data)
-        let up = await eventually(timeout: .seconds(30)) {
-            guard process.exitCode == nil else { return true }
-            guard let reply = try? await TestHTTP.get("\(instance.base)/readyz") else { return false }
-            return reply.status == 200 && (!waitForBroker || reply.text.contains("connected to"))
-        }
-        guard up, process.exitCode == nil else {
+        var lastLog = ""
+        // A port free a moment ago may be taken by another test's process by the time the producer binds it.
+        for _ in 0..<3 {
+            let port = freePort()
+            let process = try ServiceProcess.start(
+                "producer",
+                arguments: [
+                    "--amqp-url", amqpURL, "--port", "\(port)", "--data-dir", data, "--prefix", prefix,
+                    "--queue-type", "classic", "--name", "tests", "--heartbeat", "2",
+                ] + arguments, environment: environment)
+            let instance = ProducerInstance(process: process, port: port, prefix: prefix, dataDirectory: data)
+            let up = await eventually(timeout: .seconds(30)) {
+                guard process.exitCode == nil else { return true }
+                guard let reply = try? await TestHTTP.get("\(instance.base)/readyz") else { return false }
+                return reply.status == 200 && (!waitForBroker || reply.text.contains("connected to"))
+            }
+            if up, process.exitCode == nil { return instance }
             await process.stop()
-            throw BrokerScriptError(message: "producer did not start:\n\(process.log)")
+            lastLog = process.log
+            guard lastLog.contains("Address already in use") else { break }
         }
-        return instance
+        throw BrokerScriptError(message: "producer did not start:\n\(lastLog)")
     }
 
     /// Starts a producer, runs `body`, stops it on every path (SIGTERM, then SIGKILL after 30 s).
