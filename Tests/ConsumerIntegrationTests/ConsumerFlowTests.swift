@@ -85,7 +85,10 @@ import WarrenTestSupport
         }
         try await probe.publish(unknown)
         for event in valid[poison.count...] { try await probe.publish(event) }
-        let stats = try await consumer.waitForStats { $0["storedEvents"] == 10 && $0["deadLettered"] == 6 }
+        // The ack of the last dead-lettered message is counted just after it is dead-lettered: wait for both.
+        let stats = try await consumer.waitForStats {
+            $0["storedEvents"] == 10 && $0["deadLettered"] == 6 && $0["acks"] == 16
+        }
         #expect(stats["effects"] == 10 && stats["acks"] == 16)
         let dead = try await probe.collect(probe.topology.deadQueue) { $0.count == 6 }
         var reasons: [String: String] = [:]
